@@ -1,0 +1,58 @@
+//! The thread's running loop.
+//!
+//! While `run_until_complete` runs, the loop's `Inner` is installed here so
+//! that `spawn`, `sleep` and wakers find it without being handed a handle.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::inner::Inner;
+use super::LoopId;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the running loop of this thread, if any.
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Rc<Inner>>) -> R) -> R {
+    CURRENT.with(|c| f(c.borrow().as_ref()))
+}
+
+/// The running loop of this thread, if any.
+pub(crate) fn current() -> Option<Rc<Inner>> {
+    with_current(|c| c.cloned())
+}
+
+/// The running loop if it is the loop `id`. Safe to call while this thread's
+/// locals are being destroyed (then there is no running loop).
+#[inline]
+pub(crate) fn current_if(id: LoopId) -> Option<Rc<Inner>> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().filter(|inner| inner.id == id).cloned())
+        .ok()
+        .flatten()
+}
+
+/// Whether some loop is running on this thread.
+pub(crate) fn is_running() -> bool {
+    with_current(|c| c.is_some())
+}
+
+/// Installs `inner` as the running loop until the guard is dropped.
+pub(crate) fn enter(inner: Rc<Inner>) -> EnterGuard {
+    let previous = CURRENT.with(|c| c.replace(Some(inner)));
+    EnterGuard { previous }
+}
+
+/// Restores the previously installed loop on drop.
+pub(crate) struct EnterGuard {
+    previous: Option<Rc<Inner>>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| c.replace(previous));
+    }
+}

@@ -1,0 +1,80 @@
+//! The loop's exception handler: where failures nobody is waiting for go
+//! (asyncio's `set_exception_handler` / `call_exception_handler`).
+
+use std::fmt;
+use std::panic::Location;
+use std::sync::Arc;
+
+use crate::task::TaskId;
+
+/// What went wrong, for [`ExceptionContext`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExceptionKind {
+    /// A task panicked and nobody retrieved its result: its `Task` handle was
+    /// dropped or detached without awaiting it.
+    TaskFailureNotRetrieved,
+    /// A callback scheduled with `call_soon`/`call_later`/`call_at`
+    /// (or a task's done callback) panicked.
+    CallbackPanicked,
+}
+
+/// The task an exception report is about.
+#[derive(Debug, Clone)]
+pub struct TaskInfo {
+    /// The task's id, unique within its loop.
+    pub id: TaskId,
+    /// The task's name (`Task-<id>` unless one was given).
+    pub name: Arc<str>,
+    /// Where the task was spawned.
+    pub location: &'static Location<'static>,
+}
+
+/// A report handed to the loop's exception handler.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExceptionContext {
+    /// What happened.
+    pub kind: ExceptionKind,
+    /// A one-line description, ready to log.
+    pub message: String,
+    /// The task concerned, if any.
+    pub task: Option<TaskInfo>,
+}
+
+impl ExceptionContext {
+    /// A report of `kind` with a ready-to-log `message`.
+    pub fn new(kind: ExceptionKind, message: String, task: Option<TaskInfo>) -> ExceptionContext {
+        ExceptionContext { kind, message, task }
+    }
+}
+
+impl fmt::Display for ExceptionContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// An exception handler: see [`Handle::set_exception_handler`](crate::Handle::set_exception_handler).
+pub(crate) type ExceptionHandler = std::rc::Rc<dyn Fn(&ExceptionContext)>;
+
+/// The default handler: a log line through `tracing` when a subscriber is
+/// installed, otherwise on standard error (like asyncio's last-resort
+/// logging).
+pub fn default_exception_handler(context: &ExceptionContext) {
+    if tracing::dispatcher::has_been_set() {
+        match &context.task {
+            Some(task) => tracing::error!(
+                kind = ?context.kind,
+                task.id = %task.id,
+                task.name = %task.name,
+                task.location = %task.location,
+                "{}",
+                context.message
+            ),
+            None => tracing::error!(kind = ?context.kind, "{}", context.message),
+        }
+    } else {
+        eprintln!("ferrio: {}", context.message);
+    }
+}

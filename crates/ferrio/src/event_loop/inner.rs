@@ -1,0 +1,245 @@
+//! The loop's state and its iteration (`run_once`).
+//!
+//! One iteration, as in asyncio's `_run_once`:
+//! 1. poll the reactor — without blocking if work is ready (and then only
+//!    every [`IO_POLL_INTERVAL`] jobs, as tokio does, so that a busy loop
+//!    does not pay a syscall per job), otherwise blocking until the next
+//!    timer — and take in what other threads sent;
+//! 2. move every due timer to the ready queue;
+//! 3. run the jobs that are ready *now*, in FIFO order; jobs made ready while
+//!    they run wait for the next iteration. That is what makes
+//!    `yield_now()` let every other ready task run once.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::callback::CallbackEntry;
+use super::clock::Clock;
+use super::exception::{default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind};
+use super::remote::{self, Remote};
+use super::timers::{TimerAction, Timers};
+use super::LoopId;
+use crate::reactor::Reactor;
+use crate::task::list::TaskList;
+use crate::task::raw::{Header, RawTask};
+use crate::task::{self, TaskId};
+
+/// Jobs run between two non-blocking reactor polls while the loop is busy.
+const IO_POLL_INTERVAL: u32 = 61;
+
+/// Something ready to run.
+pub(crate) enum Job {
+    Task(RawTask),
+    Callback(Rc<CallbackEntry>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    Idle,
+    Running,
+    Closed,
+}
+
+pub(crate) struct Inner {
+    pub(crate) id: LoopId,
+    pub(crate) run_queue: RefCell<VecDeque<Job>>,
+    pub(crate) timers: RefCell<Timers>,
+    pub(crate) clock: Clock,
+    reactor: RefCell<Reactor>,
+    pub(crate) remote: Arc<Remote>,
+    pub(crate) tasks: TaskList,
+    next_task_id: Cell<u64>,
+    /// The task being polled, if any.
+    pub(crate) current_task: Cell<Option<NonNull<Header>>>,
+    pub(crate) state: Cell<State>,
+    pub(crate) stopping: Cell<bool>,
+    exception_handler: RefCell<Option<ExceptionHandler>>,
+    /// Jobs run since the reactor was last polled.
+    ticks: Cell<u32>,
+}
+
+impl Inner {
+    pub(crate) fn new(virtual_clock: bool) -> io::Result<Rc<Inner>> {
+        let (reactor, waker) = Reactor::new()?;
+        let id = LoopId::next();
+        let remote = Arc::new(Remote::new(waker));
+        remote::register(id, remote.clone());
+        Ok(Rc::new(Inner {
+            id,
+            run_queue: RefCell::new(VecDeque::new()),
+            timers: RefCell::new(Timers::default()),
+            clock: Clock::new(virtual_clock),
+            reactor: RefCell::new(reactor),
+            remote,
+            tasks: TaskList::default(),
+            next_task_id: Cell::new(1),
+            current_task: Cell::new(None),
+            state: Cell::new(State::Idle),
+            stopping: Cell::new(false),
+            exception_handler: RefCell::new(None),
+            ticks: Cell::new(0),
+        }))
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.get() == State::Closed
+    }
+
+    pub(crate) fn next_task_id(&self) -> TaskId {
+        let id = self.next_task_id.get();
+        self.next_task_id.set(id + 1);
+        TaskId::from_raw(id)
+    }
+
+    /// Queues a task woken on this loop's thread (or spawned), unless it is
+    /// already queued or complete.
+    #[inline]
+    pub(crate) fn schedule_local(&self, task: RawTask) {
+        let meta = task.meta();
+        if meta.has(task::header::SCHEDULED | task::header::COMPLETE) {
+            return;
+        }
+        meta.set(task::header::SCHEDULED);
+        self.run_queue.borrow_mut().push_back(Job::Task(task));
+    }
+
+    pub(crate) fn push_callback(&self, entry: Rc<CallbackEntry>) {
+        self.run_queue.borrow_mut().push_back(Job::Callback(entry));
+    }
+
+    pub(crate) fn set_exception_handler(&self, handler: Option<ExceptionHandler>) {
+        *self.exception_handler.borrow_mut() = handler;
+    }
+
+    /// Hands a report to the exception handler. A panicking handler is
+    /// reported on standard error and otherwise ignored.
+    pub(crate) fn call_exception_handler(&self, context: &ExceptionContext) {
+        let handler = self.exception_handler.borrow().clone();
+        let result = catch_unwind(AssertUnwindSafe(|| match handler {
+            Some(h) => h(context),
+            None => default_exception_handler(context),
+        }));
+        if result.is_err() {
+            eprintln!("ferrio: the exception handler panicked while handling: {}", context.message);
+        }
+    }
+
+    /// One loop iteration. `io::Error` only if the OS poll itself fails.
+    pub(crate) fn run_once(&self) -> io::Result<()> {
+        let has_ready = !self.run_queue.borrow().is_empty();
+        if !has_ready {
+            self.poll_idle()?;
+        } else if self.ticks.get() >= IO_POLL_INTERVAL {
+            self.poll_io(Some(Duration::ZERO))?;
+        }
+        self.fire_due_timers();
+        let n = self.run_queue.borrow().len();
+        for _ in 0..n {
+            let job = self.run_queue.borrow_mut().pop_front();
+            match job {
+                Some(Job::Task(t)) => task::schedule::run(self, t),
+                Some(Job::Callback(cb)) => self.run_callback(&cb),
+                None => break,
+            }
+        }
+        self.ticks.set(self.ticks.get().saturating_add(n as u32));
+        Ok(())
+    }
+
+    /// Nothing is ready: wait for I/O, another thread, or the next timer.
+    fn poll_idle(&self) -> io::Result<()> {
+        let next = self.timers.borrow_mut().next_deadline();
+        match next {
+            None => self.poll_io(None),
+            Some(deadline) if self.clock.is_virtual() => {
+                // Idle with a virtual clock: take what is already there,
+                // and if that readies nothing, jump to the next deadline.
+                self.poll_io(Some(Duration::ZERO))?;
+                if self.run_queue.borrow().is_empty() {
+                    self.clock.advance_to(deadline);
+                }
+                Ok(())
+            }
+            Some(deadline) => {
+                let timeout = deadline.saturating_duration_since(Instant::now());
+                self.poll_io(Some(timeout))
+            }
+        }
+    }
+
+    fn poll_io(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.ticks.set(0);
+        self.reactor.borrow_mut().poll(timeout)?;
+        if self.remote.is_notified() {
+            let drained = self.remote.drain();
+            for t in drained.tasks {
+                self.schedule_local(t);
+            }
+            for f in drained.callbacks {
+                self.push_callback(CallbackEntry::new(f));
+            }
+        }
+        Ok(())
+    }
+
+    fn fire_due_timers(&self) {
+        if self.timers.borrow().is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        loop {
+            let action = self.timers.borrow_mut().pop_due(now);
+            match action {
+                Some(TimerAction::Wake(w)) => w.wake(),
+                Some(TimerAction::Callback(cb)) => self.push_callback(cb),
+                None => break,
+            }
+        }
+    }
+
+    fn run_callback(&self, entry: &CallbackEntry) {
+        if let Some(f) = entry.take() {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+                let message = format!(
+                    "a callback panicked: {}",
+                    crate::task::panic_message(&*payload)
+                );
+                self.call_exception_handler(&ExceptionContext {
+                    kind: ExceptionKind::CallbackPanicked,
+                    message,
+                    task: None,
+                });
+            }
+        }
+    }
+
+    /// Closes the loop: drops every live task's future (they complete as
+    /// cancelled), every queued job and timer, and refuses further work.
+    pub(crate) fn close(&self) {
+        self.state.set(State::Closed);
+        // Dropping futures can wake or spawn nothing new that would run
+        // (the loop is closed), but can queue jobs: loop until all is gone.
+        loop {
+            let tasks = self.tasks.snapshot();
+            for t in &tasks {
+                task::schedule::abort_now(self, t);
+            }
+            drop(tasks);
+            let jobs: Vec<Job> = self.run_queue.borrow_mut().drain(..).collect();
+            let timers = self.timers.borrow_mut().drain();
+            let remote = self.remote.close();
+            let idle = jobs.is_empty() && timers.is_empty() && remote.tasks.is_empty() && remote.callbacks.is_empty();
+            drop((jobs, timers, remote));
+            if idle && self.tasks.is_empty() {
+                break;
+            }
+        }
+        remote::unregister(self.id);
+    }
+}

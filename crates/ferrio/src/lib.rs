@@ -1,0 +1,83 @@
+//! # ferrio — Python's asyncio, rebuilt as a Rust async runtime
+//!
+//! One event loop per thread, cooperative tasks, and cancellation delivered
+//! at await points as a value (`Err(Cancelled)`) so that cleanup code can run
+//! and await — the asyncio model, with Rust's types.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! let total = ferrio::run(async {
+//!     let tasks: Vec<_> = (1..=3)
+//!         .map(|i| ferrio::spawn(async move {
+//!             ferrio::sleep(Duration::from_millis(i)).await?;
+//!             Ok::<u64, ferrio::Cancelled>(i)
+//!         }))
+//!         .collect();
+//!     let mut total = 0;
+//!     for task in tasks {
+//!         total += task.await.unwrap().unwrap();
+//!     }
+//!     total
+//! })
+//! .unwrap();
+//! assert_eq!(total, 6);
+//! ```
+//!
+//! The layers, each depending only on those above it:
+//! `reactor` (OS readiness through mio) → [`event_loop`] (run queue, timers,
+//! callbacks, clock) → [`task`] (spawn, cancellation, join) → [`time`]
+//! (sleep, yield) → [`Runner`]/[`run`].
+
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub,
+    clippy::undocumented_unsafe_blocks
+)]
+#![doc(test(attr(deny(warnings))))]
+
+pub mod event_loop;
+mod reactor;
+mod runner;
+pub mod task;
+pub mod time;
+
+pub use event_loop::{CallbackHandle, EventLoop, Handle, RunError, SpawnError, ThreadsafeHandle, TimerHandle};
+pub use ferrio_macros::{main, test};
+pub use runner::{run, Runner};
+pub use task::{spawn, Cancelled, JoinError, Task, TaskRef};
+pub use time::{sleep, sleep_until, time, yield_now};
+
+#[doc(hidden)]
+pub mod __private {
+    //! Entry points for `#[ferrio::main]` and `#[ferrio::test]`.
+
+    use std::future::Future;
+
+    /// Runs the body of `#[ferrio::main]`.
+    pub fn block_on_main<F: Future>(future: F) -> F::Output {
+        match crate::run(future) {
+            Ok(output) => output,
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+
+    /// Runs the body of `#[ferrio::test]`.
+    pub fn block_on_test<F: Future>(future: F, virtual_clock: bool) -> F::Output {
+        let event_loop = crate::EventLoop::builder()
+            .virtual_clock(virtual_clock)
+            .build()
+            .expect("ferrio test: cannot create the event loop");
+        let runner = crate::Runner::with_loop(event_loop);
+        let output = runner.run(future).unwrap_or_else(|e| panic!("ferrio test: {e}"));
+        runner.close().unwrap_or_else(|e| panic!("ferrio test: {e}"));
+        output
+    }
+}

@@ -1,0 +1,133 @@
+//! [`run`] and [`Runner`]: asyncio's `asyncio.run()` and `asyncio.Runner`.
+
+use std::fmt;
+use std::future::Future;
+
+use crate::event_loop::{context, EventLoop, Handle, RunError};
+use crate::task::TaskRef;
+
+/// Runs `future` on a new event loop and returns its output: asyncio's
+/// `asyncio.run()`.
+///
+/// When the future completes, the tasks it left running are cancelled and
+/// the loop runs until their cleanup has finished; then the loop is closed.
+///
+/// # Errors
+///
+/// [`RunError::AlreadyRunning`] when called from inside a running loop (await
+/// the future instead), [`RunError::Cancelled`] if the main task ended
+/// cancelled, [`RunError::Io`] if the OS poller could not be created.
+///
+/// # Panics
+///
+/// A panic of `future` itself is resumed here.
+///
+/// ```
+/// let answer = ferrio::run(async {
+///     let task = ferrio::spawn(async { 40 });
+///     task.await.unwrap() + 2
+/// })
+/// .unwrap();
+/// assert_eq!(answer, 42);
+/// ```
+pub fn run<F: Future>(future: F) -> Result<F::Output, RunError> {
+    if context::is_running() {
+        return Err(RunError::AlreadyRunning);
+    }
+    let runner = Runner::new()?;
+    let output = runner.run(future);
+    runner.close()?;
+    output
+}
+
+/// Runs futures on one event loop, then shuts it down gracefully: asyncio's
+/// `asyncio.Runner`.
+///
+/// ```
+/// let runner = ferrio::Runner::new().unwrap();
+/// assert_eq!(runner.run(async { 1 }).unwrap(), 1);
+/// assert_eq!(runner.run(async { 2 }).unwrap(), 2);
+/// runner.close().unwrap();
+/// ```
+pub struct Runner {
+    event_loop: EventLoop,
+}
+
+impl Runner {
+    /// A runner on a new real-clock loop.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::Io`] if the OS poller could not be created.
+    pub fn new() -> Result<Runner, RunError> {
+        Ok(Runner::with_loop(EventLoop::new()?))
+    }
+
+    /// A runner on a loop you built (for instance with a virtual clock).
+    pub fn with_loop(event_loop: EventLoop) -> Runner {
+        Runner { event_loop }
+    }
+
+    /// Runs `future` to completion on the runner's loop.
+    ///
+    /// # Errors
+    ///
+    /// As [`EventLoop::run_until_complete`].
+    pub fn run<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
+        self.event_loop.run_until_complete(future)
+    }
+
+    /// A handle to the runner's loop.
+    pub fn handle(&self) -> Handle {
+        self.event_loop.handle()
+    }
+
+    /// Cancels every task still running, runs the loop until they have all
+    /// finished their cleanup, then closes the loop. Dropping the runner does
+    /// the same, ignoring errors.
+    ///
+    /// A task that swallows the cancellation and never finishes keeps this
+    /// waiting, as in asyncio.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::AlreadyRunning`] if called from inside a running loop.
+    pub fn close(self) -> Result<(), RunError> {
+        self.shutdown()
+    }
+
+    fn shutdown(&self) -> Result<(), RunError> {
+        if self.event_loop.is_closed() {
+            return Ok(());
+        }
+        if context::is_running() {
+            return Err(RunError::AlreadyRunning);
+        }
+        let leftover: Vec<TaskRef> = self
+            .event_loop
+            .inner()
+            .tasks
+            .snapshot()
+            .into_iter()
+            .map(TaskRef::new)
+            .collect();
+        for task in &leftover {
+            task.cancel();
+        }
+        drop(leftover);
+        self.event_loop.run_until(|inner| inner.tasks.is_empty())?;
+        self.event_loop.close()
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner").field("event_loop", &self.event_loop).finish()
+    }
+}

@@ -1,0 +1,132 @@
+//! The `Cancelled` error, and how a pending cancellation request is
+//! delivered at a ferrio awaitable.
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::header::{Meta, MUST_CANCEL};
+use super::raw::RawTask;
+use crate::event_loop::context;
+
+/// The task was cancelled: asyncio's `CancelledError`, delivered as a value.
+///
+/// Every ferrio awaitable that can be cancelled returns `Result<_, E>` where
+/// `E` is or contains `Cancelled`. Propagate it with `?` and the task ends
+/// *cancelled*; drop it and the task has swallowed the cancellation and goes
+/// on, as asyncio allows.
+///
+/// Precisely: a task ends in the cancelled state when its future returns
+/// while a `Cancelled` delivered to it is still alive — normally because the
+/// output carries it (`Err(Cancelled)`, or an error type wrapping it).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let task = ferrio::spawn(async {
+///             ferrio::sleep(Duration::from_secs(60)).await?;
+///             Ok::<_, ferrio::Cancelled>("finished")
+///         });
+///         ferrio::yield_now().await.unwrap();
+///         task.cancel_with("shutting down");
+///         let err = task.await.unwrap_err();
+///         assert!(err.is_cancelled());
+///     })
+///     .unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Cancelled {
+    message: Option<Arc<str>>,
+    _tracker: Option<Tracker>,
+}
+
+impl Cancelled {
+    /// The message given to [`TaskRef::cancel_with`](super::TaskRef::cancel_with), if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// A `Cancelled` delivered to the task `meta` belongs to.
+    pub(crate) fn deliver(meta: &Meta) -> Cancelled {
+        let (message, tracker) = meta.cold_mut(|cold| {
+            let tracker = cold.cancel_tracker.get_or_insert_with(Default::default).clone();
+            (cold.cancel_message.clone(), tracker)
+        });
+        Cancelled { message, _tracker: Some(Tracker::new(tracker)) }
+    }
+
+    /// A `Cancelled` attributed to the running task (so that returning it
+    /// makes that task cancelled), e.g. when it awaits a cancelled task.
+    pub(crate) fn for_current_task(message: Option<Arc<str>>) -> Cancelled {
+        let tracker = context::with_current(|inner| {
+            RawTask::with_current_meta(&inner?.current_task, |meta| {
+                meta.cold_mut(|cold| cold.cancel_tracker.get_or_insert_with(Default::default).clone())
+            })
+        });
+        Cancelled { message, _tracker: tracker.map(Tracker::new) }
+    }
+}
+
+impl fmt::Debug for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cancelled").field("message", &self.message).finish()
+    }
+}
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.message {
+            Some(m) => write!(f, "cancelled: {m}"),
+            None => f.write_str("cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for Cancelled {}
+
+/// Counts a live `Cancelled` in its task's tracker.
+struct Tracker(Arc<AtomicUsize>);
+
+impl Tracker {
+    fn new(count: Arc<AtomicUsize>) -> Tracker {
+        count.fetch_add(1, Ordering::Relaxed);
+        Tracker(count)
+    }
+}
+
+impl Clone for Tracker {
+    fn clone(&self) -> Tracker {
+        Tracker::new(self.0.clone())
+    }
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Whether a `Cancelled` delivered to this task is still alive.
+pub(crate) fn is_held(meta: &Meta) -> bool {
+    meta.cold(|c| c.cancel_tracker.as_ref().is_some_and(|t| t.load(Ordering::Relaxed) > 0))
+        .unwrap_or(false)
+}
+
+/// The cancellation point of every ferrio awaitable: if the running task has
+/// a pending cancellation request, consumes it and returns the `Cancelled` to
+/// complete with. Each request is delivered once.
+#[inline]
+pub(crate) fn take_pending() -> Option<Cancelled> {
+    context::with_current(|inner| {
+        RawTask::with_current_meta(&inner?.current_task, |meta| {
+            if !meta.has(MUST_CANCEL) {
+                return None;
+            }
+            meta.clear(MUST_CANCEL);
+            Some(Cancelled::deliver(meta))
+        })
+        .flatten()
+    })
+}

@@ -1,0 +1,183 @@
+//! Tasks: spawn, names, states, cooperative cancellation, join —
+//! asyncio's `create_task`, `Task`, `current_task()` and `all_tasks()`.
+//!
+//! A task is a future driven by the loop. Spawned futures need not be
+//! `Send`: a task lives on its loop's thread and may hold `Rc`/`RefCell`.
+//!
+//! # Cancellation
+//!
+//! [`TaskRef::cancel`] is a request. It is delivered once, at the task's
+//! next suspension on a ferrio awaitable (`sleep`, `yield_now`, awaiting a
+//! `Task`, and the lock, queue and I/O waits), which completes with
+//! [`Cancelled`] instead of its value. The task can then run async cleanup,
+//! awaiting normally, and end cancelled by returning the `Cancelled` — or
+//! swallow it and go on. [`TaskRef::abort`] is the hard stop: it drops the
+//! future at once.
+//!
+//! ```
+//! use std::time::Duration;
+//! use ferrio::Cancelled;
+//!
+//! ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+//!     .run_until_complete(async {
+//!         let worker = ferrio::spawn(async {
+//!             match ferrio::sleep(Duration::from_secs(3600)).await {
+//!                 Ok(()) => Ok("slept"),
+//!                 Err(cancelled) => {
+//!                     // Cleanup may await.
+//!                     ferrio::sleep(Duration::from_millis(10)).await?;
+//!                     Err::<&str, Cancelled>(cancelled)
+//!                 }
+//!             }
+//!         });
+//!         ferrio::yield_now().await.unwrap();
+//!         assert!(worker.cancel());
+//!         assert!(worker.await.unwrap_err().is_cancelled());
+//!     })
+//!     .unwrap();
+//! ```
+
+mod builder;
+mod cancelled;
+pub(crate) mod header;
+mod join;
+mod join_error;
+#[allow(unsafe_code)]
+pub(crate) mod list;
+#[allow(unsafe_code)]
+mod main_task;
+#[allow(unsafe_code)]
+pub(crate) mod raw;
+pub(crate) mod schedule;
+mod task_ref;
+
+use std::fmt;
+use std::future::Future;
+use std::num::NonZeroU64;
+use std::panic::Location;
+use std::sync::Arc;
+
+pub use builder::Builder;
+pub use cancelled::Cancelled;
+pub use join::Task;
+pub use join_error::{JoinError, PanicError};
+pub use task_ref::TaskRef;
+
+pub(crate) use cancelled::take_pending as take_pending_cancel;
+pub(crate) use join_error::panic_message;
+pub(crate) use main_task::run_main;
+
+use crate::event_loop::context;
+use crate::event_loop::inner::{Inner, Job};
+use crate::event_loop::SpawnError;
+use header::{Meta, HANDLE, SCHEDULED};
+use raw::RawTask;
+
+/// Identifies a task within its loop. Tasks are numbered from 1 in spawn
+/// order; the default name of task `n` is `Task-n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(NonZeroU64);
+
+impl TaskId {
+    pub(crate) fn from_raw(id: u64) -> TaskId {
+        TaskId(NonZeroU64::new(id).expect("task ids start at 1"))
+    }
+
+    /// The number of the task.
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Spawns `future` as a task of the running loop: asyncio's `create_task`.
+///
+/// The task starts on the loop's next iteration, after the work already
+/// ready. Await the returned [`Task`] for its output; drop it to let the
+/// task run on detached.
+///
+/// # Panics
+///
+/// If no loop is running on this thread, or it is closing. Use
+/// [`Builder::spawn`] or [`Handle::spawn`](crate::Handle::spawn) for a
+/// `Result` instead.
+///
+/// ```
+/// ferrio::EventLoop::new().unwrap()
+///     .run_until_complete(async {
+///         let tasks: Vec<_> = (0..3).map(|i| ferrio::spawn(async move { i * 10 })).collect();
+///         let mut results = Vec::new();
+///         for task in tasks {
+///             results.push(task.await.unwrap());
+///         }
+///         assert_eq!(results, [0, 10, 20]);
+///     })
+///     .unwrap();
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+{
+    match spawn_current(future, None, Location::caller()) {
+        Ok(task) => task,
+        Err(e) => panic!("ferrio::spawn: {e}"),
+    }
+}
+
+fn spawn_current<F>(future: F, name: Option<Arc<str>>, location: &'static Location<'static>) -> Result<Task<F::Output>, SpawnError>
+where
+    F: Future + 'static,
+{
+    match context::current() {
+        Some(inner) => spawn_on(&inner, future, name, location),
+        None => Err(SpawnError::NoRunningLoop),
+    }
+}
+
+pub(crate) fn spawn_on<F>(
+    inner: &Inner,
+    future: F,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+) -> Result<Task<F::Output>, SpawnError>
+where
+    F: Future + 'static,
+{
+    if inner.is_closed() {
+        return Err(SpawnError::Closed);
+    }
+    let meta = new_meta(inner, name, location);
+    Ok(link(inner, RawTask::allocate(future, meta)))
+}
+
+fn new_meta(inner: &Inner, name: Option<Arc<str>>, location: &'static Location<'static>) -> Meta {
+    let parent = RawTask::with_current_meta(&inner.current_task, |m| m.id);
+    Meta::new(inner.next_task_id(), inner.id, location, parent, name, HANDLE | SCHEDULED)
+}
+
+/// Links a new task into the loop's live list and run queue.
+fn link<T>(inner: &Inner, allocated: raw::Allocated<T>) -> Task<T> {
+    inner.tasks.push(allocated.live);
+    inner.run_queue.borrow_mut().push_back(Job::Task(allocated.queued));
+    Task::new(allocated.handle)
+}
+
+/// The task being run, if called from one: asyncio's `current_task()`.
+pub fn current() -> Option<TaskRef> {
+    context::with_current(|inner| RawTask::current(&inner?.current_task)).map(TaskRef::new)
+}
+
+/// The running loop's tasks that are not done yet, oldest first: asyncio's
+/// `all_tasks()`. Empty outside a running loop.
+pub fn all() -> Vec<TaskRef> {
+    context::with_current(|inner| match inner {
+        Some(inner) => inner.tasks.snapshot().into_iter().map(TaskRef::new).collect(),
+        None => Vec::new(),
+    })
+}

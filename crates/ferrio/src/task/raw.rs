@@ -1,0 +1,504 @@
+//! The raw task cell: one allocation per task holding its header and its
+//! future (later its output), plus the `Waker` built on it.
+//!
+//! This is the only module of the task layer that uses `unsafe`. Everything
+//! above it ([`super::TaskRef`], [`super::Task`]) is safe code over
+//! [`RawTask`].
+//!
+//! # Layout
+//!
+//! A task is a `#[repr(C)] Cell<F>`: the [`Header`] first, then the
+//! [`Stage`] of the future. A `NonNull<Header>` therefore also points at the
+//! cell, and the header's `vtable` knows the concrete `F` to get back to it.
+//!
+//! # References and threads
+//!
+//! `Header::refs` counts owners: the user's `Task<T>`/`TaskRef` handles,
+//! every `Waker`, the run-queue entry while the task is scheduled, and one
+//! *live* reference held from spawn until the future is finished or dropped.
+//! It is the only field another thread ever touches (a `Waker` may be cloned,
+//! woken and dropped anywhere). Everything else in the header, and the stage,
+//! is touched on the loop thread only: wakes from other threads are handed to
+//! the loop through its remote queue.
+//!
+//! The live reference guarantees that the last reference can only be dropped
+//! on another thread once the stage is `Consumed` — the future and any output
+//! were already dropped on the loop thread — so deallocating there drops only
+//! `Send` data.
+//!
+//! # Stage transitions
+//!
+//! `Running(F)` → `Finished(F::Output)` → `Consumed` (output taken or dropped),
+//! or `Running(F)` → `Consumed` directly when the future panics, is aborted,
+//! or its loop closes.
+
+use std::any::Any;
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+
+use super::header::Meta;
+
+/// What polling a task's future produced.
+pub(crate) enum PollOutcome {
+    /// The future is not finished.
+    Pending,
+    /// The future finished; its output is stored in the cell.
+    Ready,
+    /// The future panicked; it has been dropped.
+    Panicked(Box<dyn Any + Send>),
+    /// There was no future to poll any more (finished, aborted or closed).
+    Gone,
+}
+
+/// The per-`F` operations of a task, reached through its header.
+struct Vtable {
+    poll: unsafe fn(NonNull<Header>) -> PollOutcome,
+    /// Drops the future in place if it is still running. Returns the panic
+    /// payload if its destructor panicked.
+    drop_future: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
+    /// Moves the output into `*dst`, which is an `Option<F::Output>`.
+    take_output: unsafe fn(NonNull<Header>, *mut ()),
+    drop_output: unsafe fn(NonNull<Header>),
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// The part of a task every layer above can see.
+pub(crate) struct Header {
+    refs: AtomicUsize,
+    vtable: &'static Vtable,
+    /// Loop-thread data: identity, state flags, cancellation, links.
+    pub(crate) meta: Meta,
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    Finished(F::Output),
+    Consumed,
+}
+
+#[repr(C)]
+struct Cell<F: Future> {
+    header: Header,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+/// An owned, counted reference to a task.
+///
+/// `Send` so that a `Waker` woken on another thread can hand the task to the
+/// loop's remote queue; on such a thread only the reference count is used.
+pub(crate) struct RawTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a `RawTask` on another thread only clones or drops its reference
+// (atomic) and reads `Meta::loop_id`, which is immutable after spawn. The
+// header and stage are otherwise touched on the loop thread only, which
+// `RawTask::meta` callers guarantee by checking they run on that loop. The
+// last reference may drop on another thread only after the stage is
+// `Consumed` (see the module docs), so deallocation drops only `Send` data.
+unsafe impl Send for RawTask {}
+
+const MAX_REFS: usize = isize::MAX as usize;
+
+impl RawTask {
+    /// Allocates a task for `future` and returns its three initial
+    /// references: the typed handle's, the run queue's, and the live one
+    /// (held by the loop's task list until the future is gone).
+    pub(crate) fn allocate<F: Future + 'static>(future: F, meta: Meta) -> Allocated<F::Output> {
+        // SAFETY: `F: 'static`, so the future borrows nothing that could expire.
+        unsafe { RawTask::allocate_unchecked(future, meta) }
+    }
+
+    /// [`RawTask::allocate`] for a future that may borrow.
+    ///
+    /// # Safety
+    ///
+    /// The future and its output must be dropped (the task completed and its
+    /// output taken or dropped, or the future dropped with
+    /// [`RawTask::drop_future`]) before anything it borrows expires.
+    pub(crate) unsafe fn allocate_unchecked<F: Future>(future: F, meta: Meta) -> Allocated<F::Output> {
+        let cell = Box::new(Cell {
+            header: Header { refs: AtomicUsize::new(3), vtable: vtable::<F>(), meta },
+            stage: UnsafeCell::new(Stage::Running(future)),
+        });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        Allocated {
+            handle: Joinable { raw: RawTask { ptr }, _output: PhantomData },
+            queued: RawTask { ptr },
+            live: RawTask { ptr },
+        }
+    }
+
+    /// Another owned reference to the same task, without touching the count:
+    /// the caller hands over one of the references counted at allocation.
+    ///
+    /// # Safety
+    ///
+    /// The caller must own one not-yet-materialised reference to this task.
+    pub(crate) unsafe fn from_leaked(&self) -> RawTask {
+        RawTask { ptr: self.ptr }
+    }
+
+    /// Runs `f` on the metadata of the task being polled, if any.
+    pub(crate) fn with_current_meta<R>(current: &std::cell::Cell<Option<NonNull<Header>>>, f: impl FnOnce(&Meta) -> R) -> Option<R> {
+        let ptr = current.get()?;
+        // SAFETY: the loop sets the current task only while it polls it,
+        // holding the run queue's reference, so the task is alive.
+        Some(f(unsafe { &ptr.as_ref().meta }))
+    }
+
+    /// A new reference to the task being polled, if any.
+    pub(crate) fn current(current: &std::cell::Cell<Option<NonNull<Header>>>) -> Option<RawTask> {
+        let ptr = current.get()?;
+        // SAFETY: as in `with_current_meta`, the task is alive.
+        Some(unsafe { RawTask::clone_from_ptr(ptr) })
+    }
+
+    /// A new owned reference to the task at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// The task must be alive: someone owns a reference for the duration of
+    /// the call.
+    pub(crate) unsafe fn clone_from_ptr(ptr: NonNull<Header>) -> RawTask {
+        increment(ptr);
+        RawTask { ptr }
+    }
+
+    /// Forgets this reference without decrementing the count; it is
+    /// reclaimed later by [`RawTask::from_leaked`].
+    pub(crate) fn leak(self) {
+        std::mem::forget(self);
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: we own a reference, so the cell is allocated.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// The loop-thread metadata.
+    pub(crate) fn meta(&self) -> &Meta {
+        &self.header().meta
+    }
+
+    /// A stable identity for the task (its address), for comparisons only.
+    pub(crate) fn addr(&self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    /// Whether `self` and `other` are the same task.
+    pub(crate) fn same(&self, other: &RawTask) -> bool {
+        self.ptr == other.ptr
+    }
+
+    /// Polls the future once with a waker of this task.
+    ///
+    /// Must be called on the loop thread, not re-entrantly for this task.
+    pub(crate) fn poll(&self) -> PollOutcome {
+        // SAFETY: the loop thread is the only one touching the stage, and the
+        // task is not being polled already (the RUNNING flag is checked by
+        // the caller).
+        unsafe { (self.header().vtable.poll)(self.ptr) }
+    }
+
+    /// Drops the future now if it is still running (abort, loop close).
+    pub(crate) fn drop_future(&self) -> Option<Box<dyn Any + Send>> {
+        // SAFETY: loop thread; not called while the future is being polled.
+        unsafe { (self.header().vtable.drop_future)(self.ptr) }
+    }
+
+    /// Drops the stored output, if any. Loop thread only.
+    pub(crate) fn drop_output(&self) {
+        // SAFETY: loop thread; the output is not borrowed (it is only ever
+        // moved out whole).
+        unsafe { (self.header().vtable.drop_output)(self.ptr) }
+    }
+}
+
+/// The references a new task starts with.
+pub(crate) struct Allocated<T> {
+    pub(crate) handle: Joinable<T>,
+    pub(crate) queued: RawTask,
+    pub(crate) live: RawTask,
+}
+
+/// A reference that knows the task's output type, so it can take the output.
+pub(crate) struct Joinable<T> {
+    raw: RawTask,
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T> Joinable<T> {
+    pub(crate) fn raw(&self) -> &RawTask {
+        &self.raw
+    }
+
+    /// Takes the output of a finished task, if it is still there. Loop
+    /// thread only.
+    pub(crate) fn take_output(&self) -> Option<T> {
+        let mut out: Option<T> = None;
+        // SAFETY: a `Joinable<T>` is only built by `allocate_unchecked` for a
+        // future whose output is `T`, so `take_output` writes an `Option<T>`.
+        unsafe { (self.raw.header().vtable.take_output)(self.raw.ptr, (&mut out as *mut Option<T>).cast()) };
+        out
+    }
+}
+
+impl Clone for RawTask {
+    fn clone(&self) -> RawTask {
+        increment(self.ptr);
+        RawTask { ptr: self.ptr }
+    }
+}
+
+impl Drop for RawTask {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference.
+        unsafe { decrement(self.ptr) }
+    }
+}
+
+fn increment(ptr: NonNull<Header>) {
+    // SAFETY: the caller owns a reference, so the header is alive.
+    let old = unsafe { ptr.as_ref() }.refs.fetch_add(1, Ordering::Relaxed);
+    if old > MAX_REFS {
+        std::process::abort();
+    }
+}
+
+/// # Safety
+///
+/// The caller gives up one owned reference to a live task.
+unsafe fn decrement(ptr: NonNull<Header>) {
+    // SAFETY: the caller owns a reference, so the header is alive.
+    let header = unsafe { ptr.as_ref() };
+    if header.refs.fetch_sub(1, Ordering::Release) == 1 {
+        fence(Ordering::Acquire);
+        // SAFETY: that was the last reference; nobody can reach the cell.
+        unsafe { (header.vtable.dealloc)(ptr) }
+    }
+}
+
+fn vtable<F: Future>() -> &'static Vtable {
+    struct Holder<F>(F);
+    impl<F: Future> Holder<F> {
+        const VTABLE: Vtable = Vtable {
+            poll: poll::<F>,
+            drop_future: drop_future::<F>,
+            take_output: take_output::<F>,
+            drop_output: drop_output::<F>,
+            dealloc: dealloc::<F>,
+        };
+    }
+    &Holder::<F>::VTABLE
+}
+
+/// # Safety
+///
+/// `ptr` is the header of a live `Cell<F>`; loop thread; not re-entrant.
+unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F> {
+    // SAFETY: `Cell<F>` is `repr(C)` with the header first, so the header
+    // pointer is the cell pointer; the caller guarantees exclusive access.
+    unsafe { &mut *ptr.cast::<Cell<F>>().as_ref().stage.get() }
+}
+
+unsafe fn poll<F: Future>(ptr: NonNull<Header>) -> PollOutcome {
+    // SAFETY: see `RawTask::poll`.
+    let stage = unsafe { stage::<F>(ptr) };
+    let Stage::Running(future) = &mut *stage else {
+        return PollOutcome::Gone;
+    };
+    // The context's waker borrows the run-queue reference instead of owning
+    // one; clones of it take their own.
+    // SAFETY: `ManuallyDrop` keeps the borrowed reference from being dropped.
+    let waker = ManuallyDrop::new(unsafe {
+        Waker::from_raw(RawWaker::new(ptr.as_ptr() as *const (), &WAKER_VTABLE))
+    });
+    let mut cx = Context::from_waker(&waker);
+    // SAFETY: the future lives in the heap cell and is never moved until it
+    // is dropped in place.
+    let pinned = unsafe { Pin::new_unchecked(future) };
+    match catch_unwind(AssertUnwindSafe(|| pinned.poll(&mut cx))) {
+        Ok(Poll::Pending) => PollOutcome::Pending,
+        Ok(Poll::Ready(output)) => {
+            // SAFETY: as above; a finished future usually has nothing left
+            // to drop, but its destructor may still panic.
+            let panic = unsafe { drop_running::<F>(stage) };
+            // SAFETY: `drop_running` left the slot logically empty.
+            unsafe { ptr::write(stage, Stage::Finished(output)) };
+            match panic {
+                Some(payload) => {
+                    // SAFETY: loop thread, exclusive.
+                    unsafe { drop_output::<F>(ptr) };
+                    PollOutcome::Panicked(payload)
+                }
+                None => PollOutcome::Ready,
+            }
+        }
+        Err(payload) => {
+            // SAFETY: the future is still in place; drop it.
+            let _ = unsafe { drop_running::<F>(stage) };
+            // SAFETY: `drop_running` left the slot logically empty.
+            unsafe { ptr::write(stage, Stage::Consumed) };
+            PollOutcome::Panicked(payload)
+        }
+    }
+}
+
+/// Drops the running future in place, catching a panicking destructor.
+/// Afterwards the slot holds no live value and must be overwritten with
+/// `ptr::write`.
+///
+/// # Safety
+///
+/// `stage` must be `Stage::Running`.
+unsafe fn drop_running<F: Future>(stage: &mut Stage<F>) -> Option<Box<dyn Any + Send>> {
+    let Stage::Running(future) = stage else {
+        unreachable!("drop_running on a stage that is not running");
+    };
+    let future: *mut F = future;
+    // SAFETY: the future is valid and pinned in place; after this call the
+    // caller overwrites the slot without dropping it again. If the
+    // destructor panics, the remaining fields are still dropped by unwinding.
+    catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(future) })).err()
+}
+
+unsafe fn drop_future<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + Send>> {
+    // SAFETY: see `RawTask::drop_future`.
+    let stage = unsafe { stage::<F>(ptr) };
+    if !matches!(stage, Stage::Running(_)) {
+        return None;
+    }
+    // SAFETY: the stage is running; it is overwritten right after.
+    let panic = unsafe { drop_running::<F>(stage) };
+    // SAFETY: the slot is logically empty.
+    unsafe { ptr::write(stage, Stage::Consumed) };
+    panic
+}
+
+unsafe fn take_output<F: Future>(ptr: NonNull<Header>, dst: *mut ()) {
+    // SAFETY: see `RawTask::take_output`.
+    let stage = unsafe { stage::<F>(ptr) };
+    if let Stage::Finished(_) = stage {
+        let Stage::Finished(output) = std::mem::replace(stage, Stage::Consumed) else {
+            unreachable!()
+        };
+        // SAFETY: the caller passes a valid `*mut Option<F::Output>`.
+        unsafe { *dst.cast::<Option<F::Output>>() = Some(output) };
+    }
+}
+
+unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: see `RawTask::drop_output`.
+    let stage = unsafe { stage::<F>(ptr) };
+    if let Stage::Finished(_) = stage {
+        *stage = Stage::Consumed;
+    }
+}
+
+unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: the last reference is gone and the cell came from
+    // `Box::new` in `allocate`. The stage is `Consumed` whenever this runs
+    // off the loop thread (module docs), so only `Send` data is dropped.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) });
+}
+
+static WAKER_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+
+unsafe fn waker_clone(data: *const ()) -> RawWaker {
+    // SAFETY: `data` is the header pointer of a live task (the waker being
+    // cloned owns or borrows a reference).
+    increment(unsafe { NonNull::new_unchecked(data as *mut Header) });
+    RawWaker::new(data, &WAKER_VTABLE)
+}
+
+unsafe fn waker_wake(data: *const ()) {
+    // SAFETY: the waker owned one reference, which moves into the RawTask.
+    let task = RawTask { ptr: unsafe { NonNull::new_unchecked(data as *mut Header) } };
+    super::schedule::schedule(task);
+}
+
+unsafe fn waker_wake_by_ref(data: *const ()) {
+    // SAFETY: the waker keeps the task alive; the clone owns a new reference.
+    let task = ManuallyDrop::new(RawTask { ptr: unsafe { NonNull::new_unchecked(data as *mut Header) } });
+    super::schedule::schedule(RawTask::clone(&task));
+}
+
+unsafe fn waker_drop(data: *const ()) {
+    // SAFETY: the waker owned one reference.
+    unsafe { decrement(NonNull::new_unchecked(data as *mut Header)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    struct DropCount(Rc<std::cell::Cell<u32>>);
+    impl Drop for DropCount {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    #[test]
+    fn output_is_stored_and_dropped_once() {
+        let drops = Rc::new(std::cell::Cell::new(0));
+        let d = DropCount(drops.clone());
+        let Allocated { handle, queued, live } = RawTask::allocate(async move { d }, Meta::for_tests());
+        drop((queued, live));
+        let raw = handle.raw().clone();
+        assert!(matches!(raw.poll(), PollOutcome::Ready));
+        assert_eq!(drops.get(), 0);
+        let out: Option<DropCount> = handle.take_output();
+        assert!(out.is_some());
+        drop(out);
+        assert_eq!(drops.get(), 1);
+        assert!(matches!(raw.poll(), PollOutcome::Gone));
+        drop((raw, handle));
+        assert_eq!(drops.get(), 1);
+    }
+
+    fn single<F: Future + 'static>(future: F) -> RawTask {
+        let Allocated { handle, queued, live } = RawTask::allocate(future, Meta::for_tests());
+        drop((queued, live));
+        handle.raw().clone()
+    }
+
+    #[test]
+    fn panicking_future_is_dropped_and_reported() {
+        let drops = Rc::new(std::cell::Cell::new(0));
+        let d = DropCount(drops.clone());
+        let raw = single(async move {
+            let _d = d;
+            panic!("boom")
+        });
+        let PollOutcome::Panicked(payload) = raw.poll() else { panic!("expected a panic") };
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+        assert_eq!(drops.get(), 1);
+    }
+
+    #[test]
+    fn pending_future_dropped_by_last_reference() {
+        let drops = Rc::new(std::cell::Cell::new(0));
+        let d = DropCount(drops.clone());
+        let raw = single(async move {
+            let _d = d;
+            std::future::pending::<()>().await
+        });
+        assert!(matches!(raw.poll(), PollOutcome::Pending));
+        let clone = raw.clone();
+        drop(raw);
+        assert_eq!(drops.get(), 0);
+        drop(clone);
+        assert_eq!(drops.get(), 1);
+    }
+}

@@ -1,0 +1,140 @@
+//! Running a task one step, and finishing it: the bridge between the loop's
+//! run queue and the task's state.
+
+use std::sync::Arc;
+
+use super::cancelled;
+use super::header::*;
+use super::raw::{PollOutcome, RawTask};
+use super::{panic_message, TaskRef};
+use crate::event_loop::context;
+use crate::event_loop::inner::Inner;
+use crate::event_loop::remote;
+use crate::event_loop::{default_exception_handler, ExceptionContext, ExceptionKind, TaskInfo};
+
+/// Queues a woken task on its loop: directly when that loop is running on
+/// this thread, through the loop's remote queue otherwise.
+#[inline]
+pub(crate) fn schedule(task: RawTask) {
+    match context::current_if(task.meta().loop_id) {
+        Some(inner) => inner.schedule_local(task),
+        None => remote::schedule_remote(task),
+    }
+}
+
+/// How a task's future ended.
+enum Completion {
+    /// It returned a value (which may carry its `Cancelled`).
+    Returned,
+    /// It was dropped before finishing (abort, cancel before start, close).
+    Dropped,
+    /// It panicked, while polled or while dropped.
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+/// Runs one step of `task`, taken from the run queue.
+pub(crate) fn run(inner: &Inner, task: RawTask) {
+    let meta = task.meta();
+    meta.clear(SCHEDULED);
+    if meta.has(COMPLETE) {
+        return;
+    }
+    // A task cancelled before it started never runs, as in asyncio.
+    if meta.has(ABORT) || (!meta.has(STARTED) && meta.has(MUST_CANCEL)) {
+        meta.clear(MUST_CANCEL);
+        abort_now(inner, &task);
+        return;
+    }
+    meta.set(STARTED | RUNNING);
+    let previous = inner.current_task.replace(Some(task.addr()));
+    let outcome = task.poll();
+    inner.current_task.set(previous);
+    meta.clear(RUNNING);
+    match outcome {
+        PollOutcome::Pending if meta.has(ABORT) => abort_now(inner, &task),
+        PollOutcome::Pending | PollOutcome::Gone => {}
+        PollOutcome::Ready => complete(inner, &task, Completion::Returned),
+        PollOutcome::Panicked(payload) => complete(inner, &task, Completion::Panicked(payload)),
+    }
+}
+
+/// Drops the future of a task that is not being polled, completing it as
+/// cancelled (or as panicked, if its destructor panicked).
+pub(crate) fn abort_now(inner: &Inner, task: &RawTask) {
+    let meta = task.meta();
+    if meta.has(COMPLETE) {
+        return;
+    }
+    debug_assert!(!meta.has(RUNNING), "abort_now on a running task");
+    let completion = match task.drop_future() {
+        Some(payload) => Completion::Panicked(payload),
+        None => Completion::Dropped,
+    };
+    complete(inner, task, completion);
+}
+
+fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
+    let meta = task.meta();
+    match completion {
+        Completion::Returned => {
+            if cancelled::is_held(meta) {
+                meta.set(CANCELLED);
+                task.drop_output();
+            }
+        }
+        Completion::Dropped => meta.set(CANCELLED),
+        Completion::Panicked(payload) => {
+            meta.set(PANICKED);
+            let message: Arc<str> = Arc::from(panic_message(&*payload));
+            meta.cold_mut(|cold| {
+                cold.panic = Some(payload);
+                cold.panic_message = Some(message);
+            });
+        }
+    }
+    meta.set(COMPLETE);
+    let live = inner.tasks.remove(task);
+    if !meta.has(HANDLE) {
+        task.drop_output();
+    }
+    if let Some(waker) = meta.join_waker.take() {
+        waker.wake();
+    }
+    let callbacks = meta.take_done_callbacks();
+    if !inner.is_closed() {
+        for callback in callbacks {
+            let task_ref = TaskRef::new(task.clone());
+            inner.push_callback(crate::event_loop::callback_entry(Box::new(move || callback(&task_ref))));
+        }
+    }
+    if meta.has(PANICKED) && !meta.has(HANDLE) {
+        report_not_retrieved(Some(inner), task);
+    }
+    drop(live);
+}
+
+/// Reports a failed task whose outcome nobody retrieved, once, to its loop's
+/// exception handler (or the default one if that loop is not at hand).
+pub(crate) fn report_not_retrieved(inner: Option<&Inner>, task: &RawTask) {
+    let meta = task.meta();
+    if meta.has(RETRIEVED | REPORTED) {
+        return;
+    }
+    meta.set(REPORTED);
+    let info = TaskInfo { id: meta.id, name: meta.name(), location: meta.location };
+    let panic = meta.cold(|c| c.panic_message.clone()).flatten();
+    let message = format!(
+        "Task exception was never retrieved: task '{}' (spawned at {}) panicked: {}",
+        info.name,
+        info.location,
+        panic.as_deref().unwrap_or("<unknown>")
+    );
+    let context = ExceptionContext::new(ExceptionKind::TaskFailureNotRetrieved, message, Some(info));
+    match inner {
+        Some(inner) => inner.call_exception_handler(&context),
+        None => match context::current_if(meta.loop_id) {
+            Some(inner) => inner.call_exception_handler(&context),
+            None => default_exception_handler(&context),
+        },
+    }
+}

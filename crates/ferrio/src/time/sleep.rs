@@ -1,0 +1,137 @@
+//! [`Sleep`]: wait until a deadline on the loop clock.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Weak;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::event_loop::context;
+use crate::event_loop::inner::Inner;
+use crate::event_loop::timers::{TimerAction, TimerKey};
+use crate::task::{take_pending_cancel, Cancelled};
+
+/// Waits for `duration` on the loop clock: asyncio's `sleep(delay)`.
+///
+/// # Cancel safety
+///
+/// A cancellation point: if the task is cancelled while sleeping, the sleep
+/// completes at once with `Err(Cancelled)` and its timer is removed.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let start = ferrio::time();
+///         ferrio::sleep(Duration::from_secs(30)).await.unwrap();
+///         assert_eq!(ferrio::time() - start, Duration::from_secs(30));
+///     })
+///     .unwrap();
+/// ```
+///
+/// # Panics
+///
+/// When polled outside a running ferrio loop.
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep { deadline: Deadline::After(duration), timer: None }
+}
+
+/// Waits until loop time `deadline` (see [`time`](crate::time)).
+///
+/// # Cancel safety
+///
+/// As [`sleep`].
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep { deadline: Deadline::At(deadline), timer: None }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Deadline {
+    /// Relative: resolved against the loop clock at the first poll.
+    After(Duration),
+    At(Instant),
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    deadline: Deadline,
+    timer: Option<(Weak<Inner>, TimerKey)>,
+}
+
+impl Sleep {
+    /// The deadline, once known (relative sleeps resolve it at first poll).
+    pub fn deadline(&self) -> Option<Instant> {
+        match self.deadline {
+            Deadline::At(when) => Some(when),
+            Deadline::After(_) => None,
+        }
+    }
+
+    fn deregister(&mut self) {
+        if let Some((inner, key)) = self.timer.take() {
+            if let Some(inner) = inner.upgrade() {
+                let action = inner.timers.borrow_mut().remove(key);
+                drop(action);
+            }
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(c) = take_pending_cancel() {
+            this.deregister();
+            return Poll::Ready(Err(c));
+        }
+        if let Some((inner, key)) = &this.timer {
+            let Some(inner) = inner.upgrade() else {
+                // The loop is gone; nothing will ever fire.
+                return Poll::Pending;
+            };
+            let mut timers = inner.timers.borrow_mut();
+            if !timers.contains(*key) {
+                drop(timers);
+                this.timer = None;
+                return Poll::Ready(Ok(()));
+            }
+            timers.update_waker(*key, cx.waker());
+            return Poll::Pending;
+        }
+        let Some(inner) = context::current() else {
+            panic!("ferrio::sleep polled outside a running ferrio event loop");
+        };
+        let now = inner.clock.now();
+        let deadline = match this.deadline {
+            Deadline::At(when) => when,
+            Deadline::After(d) => now + d,
+        };
+        this.deadline = Deadline::At(deadline);
+        if deadline <= now {
+            return Poll::Ready(Ok(()));
+        }
+        let key = inner.timers.borrow_mut().insert(deadline, TimerAction::Wake(cx.waker().clone()));
+        this.timer = Some((std::rc::Rc::downgrade(&inner), key));
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.deregister();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.timer.is_some())
+            .finish()
+    }
+}
