@@ -65,8 +65,17 @@ pub(crate) fn abort_now(inner: &Inner, task: &RawTask) {
     if meta.has(COMPLETE) {
         return;
     }
-    debug_assert!(!meta.has(RUNNING), "abort_now on a running task");
-    let completion = match task.drop_future() {
+    if meta.has(RUNNING) {
+        // Being polled or already being dropped (a destructor that aborts
+        // its own task): the running step finishes the job.
+        meta.set(ABORT);
+        return;
+    }
+    // RUNNING guards the drop against re-entrant aborts and polls.
+    meta.set(RUNNING);
+    let dropped = task.drop_future();
+    meta.clear(RUNNING);
+    let completion = match dropped {
         Some(payload) => Completion::Panicked(payload),
         None => Completion::Dropped,
     };
