@@ -57,7 +57,12 @@ async fn slow_download() -> Result<(), Cancelled> {
 async fn main() {
     let started = ferrio::time();
     let tasks: Vec<_> = (1..=3)
-        .map(|i| ferrio::spawn(worker(format!("worker-{i}"), Duration::from_millis(100 * i))))
+        .map(|i| {
+            ferrio::spawn(worker(
+                format!("worker-{i}"),
+                Duration::from_millis(100 * i),
+            ))
+        })
         .collect();
     let download = Builder::new()
         .name("download")
@@ -77,7 +82,7 @@ async fn main() {
 
     println!("cancelling task '{}'", download.name());
     download.cancel_with("user pressed stop");
-    let outcome = (&*download).clone();
+    let outcome = ferrio::TaskRef::clone(&download);
     match download.await {
         Err(e) if e.is_cancelled() => println!("download: cancelled = {}", outcome.cancelled()),
         other => println!("download ended unexpectedly: {other:?}"),

@@ -46,7 +46,9 @@ mod runner;
 pub mod task;
 pub mod time;
 
-pub use event_loop::{CallbackHandle, EventLoop, Handle, RunError, SpawnError, ThreadsafeHandle, TimerHandle};
+pub use event_loop::{
+    CallbackHandle, EventLoop, Handle, RunError, SpawnError, ThreadsafeHandle, TimerHandle,
+};
 pub use ferrio_macros::{main, test};
 pub use runner::{run, Runner};
 pub use task::{spawn, Cancelled, JoinError, Task, TaskRef};
@@ -76,8 +78,12 @@ pub mod __private {
             .build()
             .expect("ferrio test: cannot create the event loop");
         let runner = crate::Runner::with_loop(event_loop);
-        let output = runner.run(future).unwrap_or_else(|e| panic!("ferrio test: {e}"));
-        runner.close().unwrap_or_else(|e| panic!("ferrio test: {e}"));
+        let output = runner
+            .run(future)
+            .unwrap_or_else(|e| panic!("ferrio test: {e}"));
+        runner
+            .close()
+            .unwrap_or_else(|e| panic!("ferrio test: {e}"));
         output
     }
 }

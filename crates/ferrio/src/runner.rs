@@ -128,6 +128,8 @@ impl Drop for Runner {
 
 impl fmt::Debug for Runner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runner").field("event_loop", &self.event_loop).finish()
+        f.debug_struct("Runner")
+            .field("event_loop", &self.event_loop)
+            .finish()
     }
 }

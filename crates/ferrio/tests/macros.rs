@@ -20,6 +20,45 @@ async fn result_return_type() -> Result<(), Box<dyn std::error::Error>> {
     Err("unreachable".into())
 }
 
+#[derive(Debug)]
+struct MyError;
+
+impl std::fmt::Display for MyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("my error")
+    }
+}
+
+impl std::error::Error for MyError {}
+
+async fn fails() -> Result<(), MyError> {
+    Err(MyError)
+}
+
+#[ferrio::test]
+async fn return_type_guides_coercions() -> Result<(), Box<dyn std::error::Error>> {
+    // The declared return type is known inside the body, as in any `async fn`:
+    // `Box<MyError>` coerces to `Box<dyn Error>` in a `return`.
+    if let Err(err) = fails().await {
+        if std::hint::black_box(false) {
+            return Err(Box::new(err));
+        }
+    }
+    Ok(())
+}
+
+#[ferrio::main]
+async fn failing_main() -> Result<(), Box<dyn std::error::Error>> {
+    fails().await?;
+    Ok(())
+}
+
+#[test]
+fn main_attribute_returns_the_error() {
+    let err = failing_main().unwrap_err();
+    assert_eq!(err.to_string(), "my error");
+}
+
 #[ferrio::test]
 #[should_panic(expected = "boom")]
 async fn panic_in_body_fails_the_test() {

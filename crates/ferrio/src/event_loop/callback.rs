@@ -15,7 +15,10 @@ pub(crate) struct CallbackEntry {
 
 impl CallbackEntry {
     pub(crate) fn new(f: Box<dyn FnOnce()>) -> Rc<CallbackEntry> {
-        Rc::new(CallbackEntry { cancelled: Cell::new(false), f: Cell::new(Some(f)) })
+        Rc::new(CallbackEntry {
+            cancelled: Cell::new(false),
+            f: Cell::new(Some(f)),
+        })
     }
 
     /// The callback, unless it was cancelled or already taken.
@@ -56,7 +59,9 @@ impl CallbackHandle {
 
 impl fmt::Debug for CallbackHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackHandle").field("cancelled", &self.cancelled()).finish()
+        f.debug_struct("CallbackHandle")
+            .field("cancelled", &self.cancelled())
+            .finish()
     }
 }
 

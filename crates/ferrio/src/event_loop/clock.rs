@@ -11,13 +11,19 @@ use std::time::{Duration, Instant};
 /// Which clock a loop runs on.
 pub(crate) enum Clock {
     Real,
-    Virtual { start: Instant, elapsed: Cell<Duration> },
+    Virtual {
+        start: Instant,
+        elapsed: Cell<Duration>,
+    },
 }
 
 impl Clock {
     pub(crate) fn new(virtual_clock: bool) -> Clock {
         if virtual_clock {
-            Clock::Virtual { start: Instant::now(), elapsed: Cell::new(Duration::ZERO) }
+            Clock::Virtual {
+                start: Instant::now(),
+                elapsed: Cell::new(Duration::ZERO),
+            }
         } else {
             Clock::Real
         }

@@ -31,7 +31,9 @@ impl fmt::Display for RunError {
                  await the future or spawn it instead",
             ),
             RunError::Closed => f.write_str("the event loop is closed; build a new EventLoop"),
-            RunError::Stopped => f.write_str("the event loop was stopped before the future completed"),
+            RunError::Stopped => {
+                f.write_str("the event loop was stopped before the future completed")
+            }
             RunError::Cancelled(c) => write!(f, "the main task was cancelled ({c})"),
             RunError::Io(e) => write!(f, "cannot set up the event loop: {e}"),
         }

@@ -45,7 +45,11 @@ pub struct ExceptionContext {
 impl ExceptionContext {
     /// A report of `kind` with a ready-to-log `message`.
     pub fn new(kind: ExceptionKind, message: String, task: Option<TaskInfo>) -> ExceptionContext {
-        ExceptionContext { kind, message, task }
+        ExceptionContext {
+            kind,
+            message,
+            task,
+        }
     }
 }
 

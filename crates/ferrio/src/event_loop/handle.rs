@@ -51,7 +51,9 @@ impl Handle {
     ///
     /// [`SpawnError::NoRunningLoop`] outside `run`/`run_until_complete`.
     pub fn try_current() -> Result<Handle, SpawnError> {
-        context::current().map(|inner| Handle { inner }).ok_or(SpawnError::NoRunningLoop)
+        context::current()
+            .map(|inner| Handle { inner })
+            .ok_or(SpawnError::NoRunningLoop)
     }
 
     /// The loop's id.
@@ -94,7 +96,11 @@ impl Handle {
     /// # Errors
     ///
     /// [`LoopClosed`] if the loop is closed.
-    pub fn call_later(&self, delay: Duration, f: impl FnOnce() + 'static) -> Result<TimerHandle, LoopClosed> {
+    pub fn call_later(
+        &self,
+        delay: Duration,
+        f: impl FnOnce() + 'static,
+    ) -> Result<TimerHandle, LoopClosed> {
         self.call_at(self.time() + delay, f)
     }
 
@@ -103,10 +109,17 @@ impl Handle {
     /// # Errors
     ///
     /// [`LoopClosed`] if the loop is closed.
-    pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> Result<TimerHandle, LoopClosed> {
+    pub fn call_at(
+        &self,
+        when: Instant,
+        f: impl FnOnce() + 'static,
+    ) -> Result<TimerHandle, LoopClosed> {
         self.check_open()?;
         let entry = CallbackEntry::new(Box::new(f));
-        self.inner.timers.borrow_mut().insert(when, TimerAction::Callback(entry.clone()));
+        self.inner
+            .timers
+            .borrow_mut()
+            .insert(when, TimerAction::Callback(entry.clone()));
         Ok(TimerHandle { entry, when })
     }
 
@@ -133,8 +146,9 @@ impl Handle {
     /// Sets the handler that receives failures nobody is waiting for (see
     /// [`ExceptionContext`]); `None` restores the default, which logs them.
     pub fn set_exception_handler(&self, handler: Option<impl Fn(&ExceptionContext) + 'static>) {
-        self.inner
-            .set_exception_handler(handler.map(|h| Rc::new(h) as super::exception::ExceptionHandler));
+        self.inner.set_exception_handler(
+            handler.map(|h| Rc::new(h) as super::exception::ExceptionHandler),
+        );
     }
 
     /// Passes `context` to the loop's exception handler.
@@ -144,7 +158,10 @@ impl Handle {
 
     /// A `Send` handle for other threads.
     pub fn threadsafe(&self) -> ThreadsafeHandle {
-        ThreadsafeHandle { remote: self.inner.remote.clone(), id: self.inner.id }
+        ThreadsafeHandle {
+            remote: self.inner.remote.clone(),
+            id: self.inner.id,
+        }
     }
 
     fn check_open(&self) -> Result<(), LoopClosed> {
@@ -158,7 +175,9 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("id", &self.inner.id).finish()
+        f.debug_struct("Handle")
+            .field("id", &self.inner.id)
+            .finish()
     }
 }
 
@@ -204,8 +223,13 @@ impl ThreadsafeHandle {
     /// # Errors
     ///
     /// [`LoopClosed`] if the loop is closed; `f` is dropped.
-    pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> Result<(), LoopClosed> {
-        self.remote.push_callback(Box::new(f)).map_err(|_| LoopClosed)
+    pub fn call_soon_threadsafe(
+        &self,
+        f: impl FnOnce() + Send + 'static,
+    ) -> Result<(), LoopClosed> {
+        self.remote
+            .push_callback(Box::new(f))
+            .map_err(|_| LoopClosed)
     }
 
     /// Asks the loop to stop at the end of its current iteration.
@@ -229,6 +253,8 @@ impl ThreadsafeHandle {
 
 impl fmt::Debug for ThreadsafeHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ThreadsafeHandle").field("id", &self.id).finish()
+        f.debug_struct("ThreadsafeHandle")
+            .field("id", &self.id)
+            .finish()
     }
 }

@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use super::callback::CallbackEntry;
 use super::clock::Clock;
-use super::exception::{default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind};
+use super::exception::{
+    default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind,
+};
 use super::remote::{self, Remote};
 use super::timers::{TimerAction, Timers};
 use super::LoopId;
@@ -126,7 +128,10 @@ impl Inner {
             None => default_exception_handler(context),
         }));
         if result.is_err() {
-            eprintln!("ferrio: the exception handler panicked while handling: {}", context.message);
+            eprintln!(
+                "ferrio: the exception handler panicked while handling: {}",
+                context.message
+            );
         }
     }
 
@@ -234,7 +239,10 @@ impl Inner {
             let jobs: Vec<Job> = self.run_queue.borrow_mut().drain(..).collect();
             let timers = self.timers.borrow_mut().drain();
             let remote = self.remote.close();
-            let idle = jobs.is_empty() && timers.is_empty() && remote.tasks.is_empty() && remote.callbacks.is_empty();
+            let idle = jobs.is_empty()
+                && timers.is_empty()
+                && remote.tasks.is_empty()
+                && remote.callbacks.is_empty();
             drop((jobs, timers, remote));
             if idle && self.tasks.is_empty() {
                 break;

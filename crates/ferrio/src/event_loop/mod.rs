@@ -160,7 +160,9 @@ impl EventLoop {
 
     /// A handle for scheduling on this loop.
     pub fn handle(&self) -> Handle {
-        Handle { inner: self.inner.clone() }
+        Handle {
+            inner: self.inner.clone(),
+        }
     }
 
     /// Runs the loop until `future` completes, and returns its output.

@@ -37,7 +37,11 @@ pub(crate) struct Remote {
 
 impl Remote {
     pub(crate) fn new(waker: mio::Waker) -> Remote {
-        Remote { queue: Mutex::new(Queue::default()), waker, notified: AtomicBool::new(false) }
+        Remote {
+            queue: Mutex::new(Queue::default()),
+            waker,
+            notified: AtomicBool::new(false),
+        }
     }
 
     /// Queues a callback; gives it back if the loop is closed.
@@ -118,18 +122,28 @@ fn registry() -> &'static Mutex<HashMap<LoopId, Arc<Remote>>> {
 }
 
 pub(crate) fn register(id: LoopId, remote: Arc<Remote>) {
-    registry().lock().unwrap_or_else(|e| e.into_inner()).insert(id, remote);
+    registry()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, remote);
 }
 
 pub(crate) fn unregister(id: LoopId) {
-    registry().lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    registry()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&id);
 }
 
 /// Hands a task woken off its loop's thread (or while its loop is not
 /// running) to that loop. If the loop is gone, the reference is dropped.
 pub(crate) fn schedule_remote(task: RawTask) {
     let loop_id = task.meta().loop_id;
-    let remote = registry().lock().unwrap_or_else(|e| e.into_inner()).get(&loop_id).cloned();
+    let remote = registry()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&loop_id)
+        .cloned();
     match remote {
         Some(remote) => remote.push_task(task),
         None => drop(task),

@@ -134,7 +134,9 @@ impl Timers {
     fn compact_if_sparse(&mut self) {
         if self.heap.len() > 64 && self.heap.len() > 2 * self.entries.len() {
             let entries = &self.entries;
-            self.heap.retain(|Reverse((_, seq, slot))| entries.get(*slot).is_some_and(|e| e.seq == *seq));
+            self.heap.retain(|Reverse((_, seq, slot))| {
+                entries.get(*slot).is_some_and(|e| e.seq == *seq)
+            });
         }
     }
 }
@@ -147,7 +149,9 @@ mod tests {
 
     fn callback(log: &Rc<RefCell<Vec<u32>>>, n: u32) -> TimerAction {
         let log = log.clone();
-        TimerAction::Callback(CallbackEntry::new(Box::new(move || log.borrow_mut().push(n))))
+        TimerAction::Callback(CallbackEntry::new(Box::new(move || {
+            log.borrow_mut().push(n)
+        })))
     }
 
     fn fire_all(timers: &mut Timers, now: Instant) {
@@ -204,6 +208,10 @@ mod tests {
             timers.remove(*key);
         }
         assert_eq!(timers.len(), 10);
-        assert!(timers.heap.len() <= 2 * 64 + 20, "heap not compacted: {}", timers.heap.len());
+        assert!(
+            timers.heap.len() <= 2 * 64 + 20,
+            "heap not compacted: {}",
+            timers.heap.len()
+        );
     }
 }

@@ -22,7 +22,13 @@ impl Reactor {
     pub(crate) fn new() -> io::Result<(Reactor, Waker)> {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKE_TOKEN)?;
-        Ok((Reactor { poll, events: Events::with_capacity(256) }, waker))
+        Ok((
+            Reactor {
+                poll,
+                events: Events::with_capacity(256),
+            },
+            waker,
+        ))
     }
 
     /// Waits up to `timeout` (forever if `None`) for readiness or a wake-up.

@@ -51,10 +51,16 @@ impl Cancelled {
     /// A `Cancelled` delivered to the task `meta` belongs to.
     pub(crate) fn deliver(meta: &Meta) -> Cancelled {
         let (message, tracker) = meta.cold_mut(|cold| {
-            let tracker = cold.cancel_tracker.get_or_insert_with(Default::default).clone();
+            let tracker = cold
+                .cancel_tracker
+                .get_or_insert_with(Default::default)
+                .clone();
             (cold.cancel_message.clone(), tracker)
         });
-        Cancelled { message, _tracker: Some(Tracker::new(tracker)) }
+        Cancelled {
+            message,
+            _tracker: Some(Tracker::new(tracker)),
+        }
     }
 
     /// A `Cancelled` attributed to the running task (so that returning it
@@ -62,16 +68,25 @@ impl Cancelled {
     pub(crate) fn for_current_task(message: Option<Arc<str>>) -> Cancelled {
         let tracker = context::with_current(|inner| {
             RawTask::with_current_meta(&inner?.current_task, |meta| {
-                meta.cold_mut(|cold| cold.cancel_tracker.get_or_insert_with(Default::default).clone())
+                meta.cold_mut(|cold| {
+                    cold.cancel_tracker
+                        .get_or_insert_with(Default::default)
+                        .clone()
+                })
             })
         });
-        Cancelled { message, _tracker: tracker.map(Tracker::new) }
+        Cancelled {
+            message,
+            _tracker: tracker.map(Tracker::new),
+        }
     }
 }
 
 impl fmt::Debug for Cancelled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cancelled").field("message", &self.message).finish()
+        f.debug_struct("Cancelled")
+            .field("message", &self.message)
+            .finish()
     }
 }
 
@@ -110,8 +125,12 @@ impl Drop for Tracker {
 
 /// Whether a `Cancelled` delivered to this task is still alive.
 pub(crate) fn is_held(meta: &Meta) -> bool {
-    meta.cold(|c| c.cancel_tracker.as_ref().is_some_and(|t| t.load(Ordering::Relaxed) > 0))
-        .unwrap_or(false)
+    meta.cold(|c| {
+        c.cancel_tracker
+            .as_ref()
+            .is_some_and(|t| t.load(Ordering::Relaxed) > 0)
+    })
+    .unwrap_or(false)
 }
 
 /// The cancellation point of every ferrio awaitable: if the running task has

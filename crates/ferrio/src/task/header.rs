@@ -121,7 +121,14 @@ impl Meta {
 
     #[cfg(test)]
     pub(crate) fn for_tests() -> Meta {
-        Meta::new(TaskId::from_raw(1), LoopId::for_tests(), Location::caller(), None, None, 0)
+        Meta::new(
+            TaskId::from_raw(1),
+            LoopId::for_tests(),
+            Location::caller(),
+            None,
+            None,
+            0,
+        )
     }
 
     #[inline]

@@ -83,7 +83,8 @@ impl<T> Task<T> {
             return None;
         }
         meta.set(RETRIEVED);
-        meta.cold(|c| c.panic_message.as_deref().map(str::to_owned)).flatten()
+        meta.cold(|c| c.panic_message.as_deref().map(str::to_owned))
+            .flatten()
     }
 
     /// Lets the task run on without a handle, on purpose. (Dropping the

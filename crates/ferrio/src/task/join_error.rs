@@ -107,7 +107,11 @@ impl fmt::Debug for PanicError {
 
 impl fmt::Display for PanicError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task '{}' (spawned at {}) panicked: {}", self.task, self.location, self.message)
+        write!(
+            f,
+            "task '{}' (spawned at {}) panicked: {}",
+            self.task, self.location, self.message
+        )
     }
 }
 

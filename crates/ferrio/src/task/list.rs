@@ -53,7 +53,7 @@ impl TaskList {
         }
         self.len.set(self.len.get() - 1);
         // SAFETY: the list owned one reference to `task`.
-        unsafe { task.from_leaked() }
+        unsafe { task.reclaim_leaked() }
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -130,7 +130,11 @@ where
     }
 }
 
-fn spawn_current<F>(future: F, name: Option<Arc<str>>, location: &'static Location<'static>) -> Result<Task<F::Output>, SpawnError>
+fn spawn_current<F>(
+    future: F,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+) -> Result<Task<F::Output>, SpawnError>
 where
     F: Future + 'static,
 {
@@ -158,13 +162,23 @@ where
 
 fn new_meta(inner: &Inner, name: Option<Arc<str>>, location: &'static Location<'static>) -> Meta {
     let parent = RawTask::with_current_meta(&inner.current_task, |m| m.id);
-    Meta::new(inner.next_task_id(), inner.id, location, parent, name, HANDLE | SCHEDULED)
+    Meta::new(
+        inner.next_task_id(),
+        inner.id,
+        location,
+        parent,
+        name,
+        HANDLE | SCHEDULED,
+    )
 }
 
 /// Links a new task into the loop's live list and run queue.
 fn link<T>(inner: &Inner, allocated: raw::Allocated<T>) -> Task<T> {
     inner.tasks.push(allocated.live);
-    inner.run_queue.borrow_mut().push_back(Job::Task(allocated.queued));
+    inner
+        .run_queue
+        .borrow_mut()
+        .push_back(Job::Task(allocated.queued));
     Task::new(allocated.handle)
 }
 
@@ -177,7 +191,12 @@ pub fn current() -> Option<TaskRef> {
 /// `all_tasks()`. Empty outside a running loop.
 pub fn all() -> Vec<TaskRef> {
     context::with_current(|inner| match inner {
-        Some(inner) => inner.tasks.snapshot().into_iter().map(TaskRef::new).collect(),
+        Some(inner) => inner
+            .tasks
+            .snapshot()
+            .into_iter()
+            .map(TaskRef::new)
+            .collect(),
         None => Vec::new(),
     })
 }

@@ -123,14 +123,24 @@ impl RawTask {
     /// The future and its output must be dropped (the task completed and its
     /// output taken or dropped, or the future dropped with
     /// [`RawTask::drop_future`]) before anything it borrows expires.
-    pub(crate) unsafe fn allocate_unchecked<F: Future>(future: F, meta: Meta) -> Allocated<F::Output> {
+    pub(crate) unsafe fn allocate_unchecked<F: Future>(
+        future: F,
+        meta: Meta,
+    ) -> Allocated<F::Output> {
         let cell = Box::new(Cell {
-            header: Header { refs: AtomicUsize::new(3), vtable: vtable::<F>(), meta },
+            header: Header {
+                refs: AtomicUsize::new(3),
+                vtable: vtable::<F>(),
+                meta,
+            },
             stage: UnsafeCell::new(Stage::Running(future)),
         });
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         Allocated {
-            handle: Joinable { raw: RawTask { ptr }, _output: PhantomData },
+            handle: Joinable {
+                raw: RawTask { ptr },
+                _output: PhantomData,
+            },
             queued: RawTask { ptr },
             live: RawTask { ptr },
         }
@@ -142,12 +152,15 @@ impl RawTask {
     /// # Safety
     ///
     /// The caller must own one not-yet-materialised reference to this task.
-    pub(crate) unsafe fn from_leaked(&self) -> RawTask {
+    pub(crate) unsafe fn reclaim_leaked(&self) -> RawTask {
         RawTask { ptr: self.ptr }
     }
 
     /// Runs `f` on the metadata of the task being polled, if any.
-    pub(crate) fn with_current_meta<R>(current: &std::cell::Cell<Option<NonNull<Header>>>, f: impl FnOnce(&Meta) -> R) -> Option<R> {
+    pub(crate) fn with_current_meta<R>(
+        current: &std::cell::Cell<Option<NonNull<Header>>>,
+        f: impl FnOnce(&Meta) -> R,
+    ) -> Option<R> {
         let ptr = current.get()?;
         // SAFETY: the loop sets the current task only while it polls it,
         // holding the run queue's reference, so the task is alive.
@@ -173,7 +186,7 @@ impl RawTask {
     }
 
     /// Forgets this reference without decrementing the count; it is
-    /// reclaimed later by [`RawTask::from_leaked`].
+    /// reclaimed later by [`RawTask::reclaim_leaked`].
     pub(crate) fn leak(self) {
         std::mem::forget(self);
     }
@@ -246,7 +259,12 @@ impl<T> Joinable<T> {
         let mut out: Option<T> = None;
         // SAFETY: a `Joinable<T>` is only built by `allocate_unchecked` for a
         // future whose output is `T`, so `take_output` writes an `Option<T>`.
-        unsafe { (self.raw.header().vtable.take_output)(self.raw.ptr, (&mut out as *mut Option<T>).cast()) };
+        unsafe {
+            (self.raw.header().vtable.take_output)(
+                self.raw.ptr,
+                (&mut out as *mut Option<T>).cast(),
+            )
+        };
         out
     }
 }
@@ -422,13 +440,17 @@ unsafe fn waker_clone(data: *const ()) -> RawWaker {
 
 unsafe fn waker_wake(data: *const ()) {
     // SAFETY: the waker owned one reference, which moves into the RawTask.
-    let task = RawTask { ptr: unsafe { NonNull::new_unchecked(data as *mut Header) } };
+    let task = RawTask {
+        ptr: unsafe { NonNull::new_unchecked(data as *mut Header) },
+    };
     super::schedule::schedule(task);
 }
 
 unsafe fn waker_wake_by_ref(data: *const ()) {
     // SAFETY: the waker keeps the task alive; the clone owns a new reference.
-    let task = ManuallyDrop::new(RawTask { ptr: unsafe { NonNull::new_unchecked(data as *mut Header) } });
+    let task = ManuallyDrop::new(RawTask {
+        ptr: unsafe { NonNull::new_unchecked(data as *mut Header) },
+    });
     super::schedule::schedule(RawTask::clone(&task));
 }
 
@@ -453,7 +475,11 @@ mod tests {
     fn output_is_stored_and_dropped_once() {
         let drops = Rc::new(std::cell::Cell::new(0));
         let d = DropCount(drops.clone());
-        let Allocated { handle, queued, live } = RawTask::allocate(async move { d }, Meta::for_tests());
+        let Allocated {
+            handle,
+            queued,
+            live,
+        } = RawTask::allocate(async move { d }, Meta::for_tests());
         drop((queued, live));
         let raw = handle.raw().clone();
         assert!(matches!(raw.poll(), PollOutcome::Ready));
@@ -468,7 +494,11 @@ mod tests {
     }
 
     fn single<F: Future + 'static>(future: F) -> RawTask {
-        let Allocated { handle, queued, live } = RawTask::allocate(future, Meta::for_tests());
+        let Allocated {
+            handle,
+            queued,
+            live,
+        } = RawTask::allocate(future, Meta::for_tests());
         drop((queued, live));
         handle.raw().clone()
     }
@@ -481,7 +511,9 @@ mod tests {
             let _d = d;
             panic!("boom")
         });
-        let PollOutcome::Panicked(payload) = raw.poll() else { panic!("expected a panic") };
+        let PollOutcome::Panicked(payload) = raw.poll() else {
+            panic!("expected a panic")
+        };
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
         assert_eq!(drops.get(), 1);
     }

@@ -113,7 +113,9 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
     if !inner.is_closed() {
         for callback in callbacks {
             let task_ref = TaskRef::new(task.clone());
-            inner.push_callback(crate::event_loop::callback_entry(Box::new(move || callback(&task_ref))));
+            inner.push_callback(crate::event_loop::callback_entry(Box::new(move || {
+                callback(&task_ref)
+            })));
         }
     }
     if meta.has(PANICKED) && !meta.has(HANDLE) {
@@ -130,7 +132,11 @@ pub(crate) fn report_not_retrieved(inner: Option<&Inner>, task: &RawTask) {
         return;
     }
     meta.set(REPORTED);
-    let info = TaskInfo { id: meta.id, name: meta.name(), location: meta.location };
+    let info = TaskInfo {
+        id: meta.id,
+        name: meta.name(),
+        location: meta.location,
+    };
     let panic = meta.cold(|c| c.panic_message.clone()).flatten();
     let message = format!(
         "Task exception was never retrieved: task '{}' (spawned at {}) panicked: {}",
@@ -138,7 +144,8 @@ pub(crate) fn report_not_retrieved(inner: Option<&Inner>, task: &RawTask) {
         info.location,
         panic.as_deref().unwrap_or("<unknown>")
     );
-    let context = ExceptionContext::new(ExceptionKind::TaskFailureNotRetrieved, message, Some(info));
+    let context =
+        ExceptionContext::new(ExceptionKind::TaskFailureNotRetrieved, message, Some(info));
     match inner {
         Some(inner) => inner.call_exception_handler(&context),
         None => match context::current_if(meta.loop_id) {

@@ -27,7 +27,10 @@ pub struct TaskRef {
 
 impl TaskRef {
     pub(crate) fn new(raw: RawTask) -> TaskRef {
-        TaskRef { raw, _not_send: PhantomData }
+        TaskRef {
+            raw,
+            _not_send: PhantomData,
+        }
     }
 
     pub(crate) fn raw(&self) -> &RawTask {
@@ -166,7 +169,9 @@ impl TaskRef {
         match context::current_if(meta.loop_id) {
             Some(inner) => {
                 let task = self.clone();
-                inner.push_callback(crate::event_loop::callback_entry(Box::new(move || callback(&task))));
+                inner.push_callback(crate::event_loop::callback_entry(Box::new(move || {
+                    callback(&task)
+                })));
             }
             None => callback(self),
         }

@@ -35,7 +35,10 @@ use crate::task::{take_pending_cancel, Cancelled};
 ///
 /// When polled outside a running ferrio loop.
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep { deadline: Deadline::After(duration), timer: None }
+    Sleep {
+        deadline: Deadline::After(duration),
+        timer: None,
+    }
 }
 
 /// Waits until loop time `deadline` (see [`time`](crate::time)).
@@ -44,7 +47,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// As [`sleep`].
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline: Deadline::At(deadline), timer: None }
+    Sleep {
+        deadline: Deadline::At(deadline),
+        timer: None,
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -115,7 +121,10 @@ impl Future for Sleep {
         if deadline <= now {
             return Poll::Ready(Ok(()));
         }
-        let key = inner.timers.borrow_mut().insert(deadline, TimerAction::Wake(cx.waker().clone()));
+        let key = inner
+            .timers
+            .borrow_mut()
+            .insert(deadline, TimerAction::Wake(cx.waker().clone()));
         this.timer = Some((std::rc::Rc::downgrade(&inner), key));
         Poll::Pending
     }
