@@ -41,6 +41,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod event_loop;
+mod loom;
 mod reactor;
 mod runner;
 pub mod task;

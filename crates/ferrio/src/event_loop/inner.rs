@@ -70,7 +70,9 @@ impl Inner {
     pub(crate) fn new(virtual_clock: bool) -> io::Result<Rc<Inner>> {
         let (reactor, waker) = Reactor::new()?;
         let id = LoopId::next();
-        let remote = Arc::new(Remote::new(waker));
+        // A failed wake means the reactor is gone: the loop is closing and
+        // will not need the wake-up.
+        let remote = Arc::new(Remote::new(Box::new(move || drop(waker.wake()))));
         remote::register(id, remote.clone());
         Ok(Rc::new(Inner {
             id,

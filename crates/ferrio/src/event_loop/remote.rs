@@ -6,8 +6,9 @@
 //! The loop drains the queue after each reactor poll.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+
+use crate::loom::{AtomicBool, Mutex, MutexGuard, Ordering};
 
 use super::LoopId;
 use crate::task::raw::RawTask;
@@ -29,17 +30,20 @@ pub(crate) struct Drained {
     pub(crate) callbacks: Vec<RemoteCallback>,
 }
 
+/// Interrupts the loop's wait in the reactor.
+pub(crate) type WakeLoop = Box<dyn Fn() + Send + Sync>;
+
 pub(crate) struct Remote {
     queue: Mutex<Queue>,
-    waker: mio::Waker,
+    wake: WakeLoop,
     notified: AtomicBool,
 }
 
 impl Remote {
-    pub(crate) fn new(waker: mio::Waker) -> Remote {
+    pub(crate) fn new(wake: WakeLoop) -> Remote {
         Remote {
             queue: Mutex::new(Queue::default()),
-            waker,
+            wake,
             notified: AtomicBool::new(false),
         }
     }
@@ -74,9 +78,7 @@ impl Remote {
 
     fn notify(&self) {
         if !self.notified.swap(true, Ordering::AcqRel) {
-            // A failed wake means the reactor is gone: the loop is closing
-            // and will not need the wake-up.
-            let _ = self.waker.wake();
+            (self.wake)();
         }
     }
 
@@ -108,7 +110,7 @@ impl Remote {
         self.lock().closed
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
         // A panic while holding this lock cannot leave the queue
         // inconsistent (pushes and takes are single operations).
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
@@ -147,5 +149,56 @@ pub(crate) fn schedule_remote(task: RawTask) {
     match remote {
         Some(remote) => remote.push_task(task),
         None => drop(task),
+    }
+}
+
+#[cfg(all(test, ferrio_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::AtomicUsize;
+    use loom::sync::Arc;
+
+    /// Callbacks pushed from two threads while the loop drains: none is
+    /// lost, and whenever one is left queued the loop has been notified
+    /// (so its next poll drains it).
+    #[test]
+    fn loom_no_lost_wakeup() {
+        loom::model(|| {
+            let wakes = Arc::new(AtomicUsize::new(0));
+            let w = wakes.clone();
+            let remote = Arc::new(Remote::new(Box::new(move || {
+                w.fetch_add(1, Ordering::SeqCst);
+            })));
+            let ran = Arc::new(AtomicUsize::new(0));
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let remote = remote.clone();
+                    let ran = ran.clone();
+                    loom::thread::spawn(move || {
+                        let cb = Box::new(move || {
+                            ran.fetch_add(1, Ordering::SeqCst);
+                        });
+                        assert!(remote.push_callback(cb).is_ok());
+                    })
+                })
+                .collect();
+            // The loop: one poll-and-drain racing with the producers.
+            if remote.is_notified() {
+                remote.drain().callbacks.into_iter().for_each(|f| f());
+            }
+            for p in producers {
+                p.join().unwrap();
+            }
+            let left = remote.lock().callbacks.len();
+            if left > 0 {
+                assert!(
+                    remote.is_notified(),
+                    "callbacks queued but the loop was not notified"
+                );
+                assert!(wakes.load(Ordering::SeqCst) >= 1);
+            }
+            remote.drain().callbacks.into_iter().for_each(|f| f());
+            assert_eq!(ran.load(Ordering::SeqCst), 2);
+        });
     }
 }

@@ -32,6 +32,7 @@
 //! or `Running(F)` → `Consumed` directly when the future panics, is aborted,
 //! or its loop closes.
 
+use crate::loom::{fence, AtomicUsize, Ordering};
 use std::any::Any;
 use std::cell::UnsafeCell;
 use std::future::Future;
@@ -40,7 +41,6 @@ use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{fence, AtomicUsize, Ordering};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::header::Meta;
@@ -532,5 +532,49 @@ mod tests {
         assert_eq!(drops.get(), 0);
         drop(clone);
         assert_eq!(drops.get(), 1);
+    }
+}
+
+#[cfg(all(test, ferrio_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::Mutex;
+    use loom::sync::Arc;
+    use std::future::poll_fn;
+
+    struct Dropped(Arc<AtomicUsize>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A waker dropped on another thread while the loop thread drops its
+    /// own reference: the cell is freed exactly once, after both.
+    #[test]
+    fn loom_waker_dropped_on_another_thread() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+            let guard = Dropped(drops.clone());
+            let stash = slot.clone();
+            let future = poll_fn(move |cx| {
+                let _keep = &guard;
+                *stash.lock().unwrap() = Some(cx.waker().clone());
+                Poll::<()>::Pending
+            });
+            let Allocated {
+                handle,
+                queued,
+                live,
+            } = RawTask::allocate(future, Meta::for_tests());
+            assert!(matches!(handle.raw().poll(), PollOutcome::Pending));
+            drop((queued, live));
+            let waker = slot.lock().unwrap().take().unwrap();
+            let other = loom::thread::spawn(move || drop(waker));
+            drop(handle);
+            other.join().unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 1);
+        });
     }
 }
