@@ -439,18 +439,18 @@ unsafe fn waker_clone(data: *const ()) -> RawWaker {
 }
 
 unsafe fn waker_wake(data: *const ()) {
-    // SAFETY: the waker owned one reference, which moves into the RawTask.
-    let task = RawTask {
-        ptr: unsafe { NonNull::new_unchecked(data as *mut Header) },
-    };
-    super::schedule::schedule(task);
+    // SAFETY: `data` is a task's non-null header pointer.
+    let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
+    // The waker owned one reference, which moves into the `RawTask`.
+    super::schedule::schedule(RawTask { ptr });
 }
 
 unsafe fn waker_wake_by_ref(data: *const ()) {
-    // SAFETY: the waker keeps the task alive; the clone owns a new reference.
-    let task = ManuallyDrop::new(RawTask {
-        ptr: unsafe { NonNull::new_unchecked(data as *mut Header) },
-    });
+    // SAFETY: `data` is a task's non-null header pointer.
+    let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
+    // The waker keeps the task alive while we take a new reference for
+    // the run queue.
+    let task = ManuallyDrop::new(RawTask { ptr });
     super::schedule::schedule(RawTask::clone(&task));
 }
 
