@@ -84,7 +84,8 @@ impl Runner {
 
     /// Cancels every task still running, runs the loop until they have all
     /// finished their cleanup, then closes the loop. Dropping the runner does
-    /// the same, ignoring errors.
+    /// the same, ignoring errors (and, while unwinding from a panic, only
+    /// closes the loop, dropping the tasks without their cleanup).
     ///
     /// A task that swallows the cancellation and never finishes keeps this
     /// waiting, as in asyncio.
@@ -122,7 +123,13 @@ impl Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        let _ = self.shutdown();
+        if std::thread::panicking() {
+            // Unwinding from a panic of the main future: do not run tasks'
+            // cleanup (it could wait forever); drop them with the loop.
+            let _ = self.event_loop.close();
+        } else {
+            let _ = self.shutdown();
+        }
     }
 }
 

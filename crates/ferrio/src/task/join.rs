@@ -41,13 +41,11 @@ use crate::event_loop::context;
 /// ```
 pub struct Task<T> {
     handle: Joinable<T>,
-    task: TaskRef,
 }
 
 impl<T> Task<T> {
     pub(crate) fn new(handle: Joinable<T>) -> Task<T> {
-        let task = TaskRef::new(handle.raw().clone());
-        Task { handle, task }
+        Task { handle }
     }
 
     /// The task's outcome if it is done, `None` while it runs: asyncio's
@@ -57,7 +55,7 @@ impl<T> Task<T> {
     ///
     /// If the value was already taken, by an earlier call or by awaiting.
     pub fn try_result(&self) -> Option<Result<T, JoinError>> {
-        let meta = self.task.raw().meta();
+        let meta = self.handle.raw().meta();
         if !meta.has(COMPLETE) {
             return None;
         }
@@ -78,7 +76,7 @@ impl<T> Task<T> {
     /// The panic message if the task panicked: asyncio's `exception()`.
     /// Counts as retrieving the failure, so it is not reported as lost.
     pub fn exception(&self) -> Option<String> {
-        let meta = self.task.raw().meta();
+        let meta = self.handle.raw().meta();
         if !meta.has(PANICKED) {
             return None;
         }
@@ -92,7 +90,7 @@ impl<T> Task<T> {
     pub fn detach(self) {}
 
     fn panic_error(&self) -> PanicError {
-        let meta = self.task.raw().meta();
+        let meta = self.handle.raw().meta();
         let (payload, message) = meta.cold_mut(|c| (c.panic.take(), c.panic_message.clone()));
         PanicError {
             message: message.unwrap_or_else(|| "<unknown>".into()),
@@ -107,7 +105,7 @@ impl<T> Deref for Task<T> {
     type Target = TaskRef;
 
     fn deref(&self) -> &TaskRef {
-        &self.task
+        self.handle.task()
     }
 }
 
@@ -121,7 +119,7 @@ impl<T> Future for Task<T> {
         if let Some(result) = self.try_result() {
             return Poll::Ready(result);
         }
-        let meta = self.task.raw().meta();
+        let meta = self.handle.raw().meta();
         if context::current_if(meta.loop_id).is_none() {
             return Poll::Ready(Err(JoinError::ForeignLoop));
         }
@@ -136,7 +134,7 @@ impl<T> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
-        let raw = self.task.raw();
+        let raw = self.handle.raw();
         let meta = raw.meta();
         meta.clear(HANDLE);
         if meta.has(COMPLETE) {
@@ -150,6 +148,6 @@ impl<T> Drop for Task<T> {
 
 impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.task, f)
+        fmt::Debug::fmt(self.handle.task(), f)
     }
 }

@@ -44,6 +44,7 @@ use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::header::Meta;
+use super::TaskRef;
 
 /// What polling a task's future produced.
 pub(crate) enum PollOutcome {
@@ -138,7 +139,7 @@ impl RawTask {
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         Allocated {
             handle: Joinable {
-                raw: RawTask { ptr },
+                task: TaskRef::new(RawTask { ptr }),
                 _output: PhantomData,
             },
             queued: RawTask { ptr },
@@ -244,13 +245,17 @@ pub(crate) struct Allocated<T> {
 
 /// A reference that knows the task's output type, so it can take the output.
 pub(crate) struct Joinable<T> {
-    raw: RawTask,
+    task: TaskRef,
     _output: PhantomData<fn() -> T>,
 }
 
 impl<T> Joinable<T> {
+    pub(crate) fn task(&self) -> &TaskRef {
+        &self.task
+    }
+
     pub(crate) fn raw(&self) -> &RawTask {
-        &self.raw
+        self.task.raw()
     }
 
     /// Takes the output of a finished task, if it is still there. Loop
@@ -260,8 +265,8 @@ impl<T> Joinable<T> {
         // SAFETY: a `Joinable<T>` is only built by `allocate_unchecked` for a
         // future whose output is `T`, so `take_output` writes an `Option<T>`.
         unsafe {
-            (self.raw.header().vtable.take_output)(
-                self.raw.ptr,
+            (self.raw().header().vtable.take_output)(
+                self.raw().ptr,
                 (&mut out as *mut Option<T>).cast(),
             )
         };
