@@ -186,7 +186,7 @@ impl Inner {
         if self.remote.is_notified() {
             let drained = self.remote.drain();
             for t in drained.tasks {
-                self.schedule_local(t);
+                self.schedule_local(t.into_local(self));
             }
             for f in drained.callbacks {
                 self.push_callback(CallbackEntry::new(f));

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use crate::loom::{AtomicBool, Mutex, MutexGuard, Ordering};
 
 use super::LoopId;
-use crate::task::raw::RawTask;
+use crate::task::raw::SendTask;
 
 /// A callback sent from another thread.
 pub(crate) type RemoteCallback = Box<dyn FnOnce() + Send>;
@@ -19,14 +19,14 @@ pub(crate) type RemoteCallback = Box<dyn FnOnce() + Send>;
 #[derive(Default)]
 struct Queue {
     closed: bool,
-    tasks: Vec<RawTask>,
+    tasks: Vec<SendTask>,
     callbacks: Vec<RemoteCallback>,
 }
 
 /// What the loop drains from its remote queue.
 #[derive(Default)]
 pub(crate) struct Drained {
-    pub(crate) tasks: Vec<RawTask>,
+    pub(crate) tasks: Vec<SendTask>,
     pub(crate) callbacks: Vec<RemoteCallback>,
 }
 
@@ -63,7 +63,7 @@ impl Remote {
 
     /// Queues a task wake-up. After close the reference is simply dropped:
     /// the task's future was already dropped on the loop thread.
-    fn push_task(&self, task: RawTask) {
+    fn push_task(&self, task: SendTask) {
         {
             let mut queue = self.lock();
             if queue.closed {
@@ -139,8 +139,8 @@ pub(crate) fn unregister(id: LoopId) {
 
 /// Hands a task woken off its loop's thread (or while its loop is not
 /// running) to that loop. If the loop is gone, the reference is dropped.
-pub(crate) fn schedule_remote(task: RawTask) {
-    let loop_id = task.meta().loop_id;
+pub(crate) fn schedule_remote(task: SendTask) {
+    let loop_id = task.loop_id();
     let remote = registry()
         .lock()
         .unwrap_or_else(|e| e.into_inner())

@@ -13,18 +13,30 @@
 //!
 //! # References and threads
 //!
-//! `Header::refs` counts owners: the user's `Task<T>`/`TaskRef` handles,
-//! every `Waker`, the run-queue entry while the task is scheduled, and one
-//! *live* reference held from spawn until the future is finished or dropped.
-//! It is the only field another thread ever touches (a `Waker` may be cloned,
-//! woken and dropped anywhere). Everything else in the header, and the stage,
-//! is touched on the loop thread only: wakes from other threads are handed to
-//! the loop through its remote queue.
+//! A task is owned through two counts:
 //!
-//! The live reference guarantees that the last reference can only be dropped
-//! on another thread once the stage is `Consumed` — the future and any output
-//! were already dropped on the loop thread — so deallocating there drops only
-//! `Send` data.
+//! - `Header::local` (a plain `Cell`) counts the references held on the
+//!   loop thread — [`RawTask`], which is `!Send`: the user's `Task<T>` and
+//!   `TaskRef` handles, the run-queue entry while the task is scheduled, and
+//!   the *live* reference the loop's task list holds from spawn until the
+//!   future is finished or dropped.
+//! - `Header::refs` (atomic) counts the references that may live on other
+//!   threads — every `Waker` and every [`SendTask`] in a remote queue — plus
+//!   one for the whole group of local references while there is any.
+//!
+//! So the loop's own traffic (spawn, schedule, run, join, a wake on the loop
+//! thread) costs no atomic operation; only wakers cloned or dropped, and
+//! wakes from other threads, do. A waker woken on its loop's thread turns
+//! into a local reference; one woken elsewhere travels as a `SendTask`
+//! through the loop's remote queue. Everything in the header but `refs` and
+//! the immutable `Meta::loop_id`, and the whole stage, is touched on the
+//! loop thread only.
+//!
+//! The cell is freed when `refs` reaches zero, which may happen on another
+//! thread (a waker dropped last). The live reference guarantees that this
+//! only happens once the stage is `Consumed` — the future and any output
+//! were already dropped on the loop thread — so deallocating there drops
+//! only `Send` data.
 //!
 //! # Stage transitions
 //!
@@ -45,6 +57,8 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::header::Meta;
 use super::TaskRef;
+use crate::event_loop::inner::Inner;
+use crate::event_loop::LoopId;
 
 /// What polling a task's future produced.
 pub(crate) enum PollOutcome {
@@ -72,7 +86,10 @@ struct Vtable {
 
 /// The part of a task every layer above can see.
 pub(crate) struct Header {
+    /// References that may be on other threads, plus one for the local group.
     refs: AtomicUsize,
+    /// References on the loop thread.
+    local: std::cell::Cell<usize>,
     vtable: &'static Vtable,
     /// Loop-thread data: identity, state flags, cancellation, links.
     pub(crate) meta: Meta,
@@ -90,21 +107,28 @@ struct Cell<F: Future> {
     stage: UnsafeCell<Stage<F>>,
 }
 
-/// An owned, counted reference to a task.
-///
-/// `Send` so that a `Waker` woken on another thread can hand the task to the
-/// loop's remote queue; on such a thread only the reference count is used.
+/// An owned reference to a task, on its loop's thread (`!Send`).
 pub(crate) struct RawTask {
     ptr: NonNull<Header>,
 }
 
-// SAFETY: a `RawTask` on another thread only clones or drops its reference
-// (atomic) and reads `Meta::loop_id`, which is immutable after spawn. The
-// header and stage are otherwise touched on the loop thread only, which
-// `RawTask::meta` callers guarantee by checking they run on that loop. The
-// last reference may drop on another thread only after the stage is
-// `Consumed` (see the module docs), so deallocation drops only `Send` data.
-unsafe impl Send for RawTask {}
+/// An owned reference to a task that may cross threads: what a waker woken
+/// off the loop thread hands to the loop's remote queue.
+pub(crate) struct SendTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a `SendTask` only touches the atomic `refs` and the immutable
+// `Meta::loop_id` until it is turned back into a `RawTask` by
+// `into_local`, which checks that it runs on the task's loop. Dropping the
+// last reference off the loop thread frees a cell whose stage is
+// `Consumed` (module docs), so only `Send` data is dropped.
+unsafe impl Send for SendTask {}
+
+/// A reference borrowed from a waker that is woken by reference.
+pub(crate) struct WakerRef {
+    ptr: NonNull<Header>,
+}
 
 const MAX_REFS: usize = isize::MAX as usize;
 
@@ -130,7 +154,10 @@ impl RawTask {
     ) -> Allocated<F::Output> {
         let cell = Box::new(Cell {
             header: Header {
-                refs: AtomicUsize::new(3),
+                // Three local references (handle, queued, live), which
+                // together hold one atomic reference.
+                refs: AtomicUsize::new(1),
+                local: std::cell::Cell::new(3),
                 vtable: vtable::<F>(),
                 meta,
             },
@@ -182,8 +209,16 @@ impl RawTask {
     /// The task must be alive: someone owns a reference for the duration of
     /// the call.
     pub(crate) unsafe fn clone_from_ptr(ptr: NonNull<Header>) -> RawTask {
-        increment(ptr);
+        // SAFETY: the caller guarantees the task is alive; we are on the
+        // loop thread (the pointer came from the loop's own bookkeeping).
+        unsafe { local_increment(ptr) };
         RawTask { ptr }
+    }
+
+    /// A reference for another thread.
+    pub(crate) fn to_send(&self) -> SendTask {
+        increment(self.ptr);
+        SendTask { ptr: self.ptr }
     }
 
     /// Forgets this reference without decrementing the count; it is
@@ -276,16 +311,109 @@ impl<T> Joinable<T> {
 
 impl Clone for RawTask {
     fn clone(&self) -> RawTask {
-        increment(self.ptr);
+        // SAFETY: we own a local reference: alive, and on the loop thread.
+        unsafe { local_increment(self.ptr) };
         RawTask { ptr: self.ptr }
     }
 }
 
 impl Drop for RawTask {
     fn drop(&mut self) {
-        // SAFETY: we own one reference.
+        // SAFETY: we own a local reference: alive, and on the loop thread.
+        let header = unsafe { self.ptr.as_ref() };
+        let n = header.local.get() - 1;
+        header.local.set(n);
+        if n == 0 {
+            // SAFETY: the local group's atomic reference is released.
+            unsafe { decrement(self.ptr) }
+        }
+    }
+}
+
+impl SendTask {
+    /// The id of the task's loop (readable from any thread).
+    pub(crate) fn loop_id(&self) -> LoopId {
+        // SAFETY: we own a reference; `loop_id` is immutable after spawn.
+        unsafe { self.ptr.as_ref() }.meta.loop_id
+    }
+
+    /// Turns this into a loop-thread reference. `inner` proves that we run
+    /// on the task's loop: an `Inner` never leaves its thread.
+    ///
+    /// # Panics
+    ///
+    /// If `inner` is not the task's loop.
+    pub(crate) fn into_local(self, inner: &Inner) -> RawTask {
+        assert_eq!(
+            inner.id,
+            self.loop_id(),
+            "task reference taken to the wrong loop"
+        );
+        let ptr = ManuallyDrop::new(self).ptr;
+        // SAFETY: on the loop thread (checked above), task alive (we own a
+        // reference).
+        let header = unsafe { ptr.as_ref() };
+        let n = header.local.get();
+        header.local.set(n + 1);
+        if n > 0 {
+            // The group already holds an atomic reference: release ours. It
+            // cannot be the last one, the group's remains.
+            header.refs.fetch_sub(1, Ordering::Release);
+        }
+        // Otherwise our atomic reference becomes the group's.
+        RawTask { ptr }
+    }
+}
+
+impl Drop for SendTask {
+    fn drop(&mut self) {
+        // SAFETY: we own one atomic reference.
         unsafe { decrement(self.ptr) }
     }
+}
+
+impl WakerRef {
+    pub(crate) fn loop_id(&self) -> LoopId {
+        // SAFETY: the waker keeps the task alive; `loop_id` is immutable.
+        unsafe { self.ptr.as_ref() }.meta.loop_id
+    }
+
+    /// A new loop-thread reference; `inner` proves we run on the task's loop.
+    ///
+    /// # Panics
+    ///
+    /// If `inner` is not the task's loop.
+    pub(crate) fn to_local(&self, inner: &Inner) -> RawTask {
+        assert_eq!(
+            inner.id,
+            self.loop_id(),
+            "task reference taken to the wrong loop"
+        );
+        // SAFETY: on the loop thread (checked above); the waker keeps the
+        // task alive.
+        unsafe { local_increment(self.ptr) };
+        RawTask { ptr: self.ptr }
+    }
+
+    /// A new reference for another thread.
+    pub(crate) fn to_send(&self) -> SendTask {
+        increment(self.ptr);
+        SendTask { ptr: self.ptr }
+    }
+}
+
+/// # Safety
+///
+/// The task must be alive and this must run on its loop's thread.
+#[inline]
+unsafe fn local_increment(ptr: NonNull<Header>) {
+    // SAFETY: alive, per the caller.
+    let header = unsafe { ptr.as_ref() };
+    let n = header.local.get();
+    if n == 0 {
+        increment(ptr);
+    }
+    header.local.set(n + 1);
 }
 
 fn increment(ptr: NonNull<Header>) {
@@ -446,17 +574,16 @@ unsafe fn waker_clone(data: *const ()) -> RawWaker {
 unsafe fn waker_wake(data: *const ()) {
     // SAFETY: `data` is a task's non-null header pointer.
     let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
-    // The waker owned one reference, which moves into the `RawTask`.
-    super::schedule::schedule(RawTask { ptr });
+    // The waker owned one atomic reference, which moves into the `SendTask`.
+    super::schedule::wake(SendTask { ptr });
 }
 
 unsafe fn waker_wake_by_ref(data: *const ()) {
     // SAFETY: `data` is a task's non-null header pointer.
     let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
-    // The waker keeps the task alive while we take a new reference for
-    // the run queue.
-    let task = ManuallyDrop::new(RawTask { ptr });
-    super::schedule::schedule(RawTask::clone(&task));
+    // The waker keeps the task alive while the scheduler takes its own
+    // reference.
+    super::schedule::wake_by_ref(WakerRef { ptr });
 }
 
 unsafe fn waker_drop(data: *const ()) {

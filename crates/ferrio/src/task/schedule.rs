@@ -5,20 +5,38 @@ use std::sync::Arc;
 
 use super::cancelled;
 use super::header::*;
-use super::raw::{PollOutcome, RawTask};
+use super::raw::{PollOutcome, RawTask, SendTask, WakerRef};
 use super::{panic_message, TaskRef};
 use crate::event_loop::context;
 use crate::event_loop::inner::Inner;
 use crate::event_loop::remote;
 use crate::event_loop::{default_exception_handler, ExceptionContext, ExceptionKind, TaskInfo};
 
-/// Queues a woken task on its loop: directly when that loop is running on
-/// this thread, through the loop's remote queue otherwise.
+/// Queues a task on its loop: directly when that loop is running on this
+/// thread, through the loop's remote queue otherwise.
 #[inline]
 pub(crate) fn schedule(task: RawTask) {
     match context::current_if(task.meta().loop_id) {
         Some(inner) => inner.schedule_local(task),
+        None => remote::schedule_remote(task.to_send()),
+    }
+}
+
+/// `Waker::wake` of a task's waker.
+#[inline]
+pub(crate) fn wake(task: SendTask) {
+    match context::current_if(task.loop_id()) {
+        Some(inner) => inner.schedule_local(task.into_local(&inner)),
         None => remote::schedule_remote(task),
+    }
+}
+
+/// `Waker::wake_by_ref` of a task's waker.
+#[inline]
+pub(crate) fn wake_by_ref(task: WakerRef) {
+    match context::current_if(task.loop_id()) {
+        Some(inner) => inner.schedule_local(task.to_local(&inner)),
+        None => remote::schedule_remote(task.to_send()),
     }
 }
 
