@@ -1,7 +1,9 @@
 //! [`run`] and [`Runner`]: asyncio's `asyncio.run()` and `asyncio.Runner`.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::rc::Rc;
 
 use crate::event_loop::{context, EventLoop, Handle, RunError};
 use crate::task::TaskRef;
@@ -83,7 +85,8 @@ impl Runner {
     }
 
     /// Cancels every task still running, runs the loop until they have all
-    /// finished their cleanup, then closes the loop. Dropping the runner does
+    /// finished their cleanup, then closes the loop (dropping any task that
+    /// cleanup spawned), as asyncio's `Runner.close()`. Dropping the runner does
     /// the same, ignoring errors (and, while unwinding from a panic, only
     /// closes the loop, dropping the tasks without their cleanup).
     ///
@@ -104,19 +107,17 @@ impl Runner {
         if context::is_running() {
             return Err(RunError::AlreadyRunning);
         }
-        let leftover: Vec<TaskRef> = self
-            .event_loop
-            .inner()
-            .tasks
-            .snapshot()
-            .into_iter()
-            .map(TaskRef::new)
-            .collect();
-        for task in &leftover {
+        // As asyncio: cancel the tasks alive now and wait for those to
+        // finish; whatever their cleanup spawns is dropped with the loop.
+        let leftover = self.event_loop.inner().tasks.snapshot();
+        let pending = Rc::new(Cell::new(leftover.len()));
+        for raw in leftover {
+            let task = TaskRef::new(raw);
             task.cancel();
+            let pending = pending.clone();
+            task.add_done_callback(move |_| pending.set(pending.get() - 1));
         }
-        drop(leftover);
-        self.event_loop.run_until(|inner| inner.tasks.is_empty())?;
+        self.event_loop.run_until(|_| pending.get() == 0)?;
         self.event_loop.close()
     }
 }

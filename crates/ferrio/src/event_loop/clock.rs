@@ -53,9 +53,29 @@ impl Clock {
     }
 }
 
+/// How far "never" is: 30 years, like tokio's `far_future`. Deadlines
+/// past what `Instant` can hold are clamped to this.
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// `now + delay`, clamped to [`FAR_FUTURE`] from now instead of
+/// overflowing (`sleep(Duration::MAX)` waits until cancelled).
+pub(crate) fn deadline_after(now: Instant, delay: Duration) -> Instant {
+    now.checked_add(delay.min(FAR_FUTURE)).unwrap_or(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_delays_are_clamped() {
+        let now = Instant::now();
+        assert_eq!(deadline_after(now, Duration::MAX), now + FAR_FUTURE);
+        assert_eq!(
+            deadline_after(now, Duration::from_secs(1)),
+            now + Duration::from_secs(1)
+        );
+    }
 
     #[test]
     fn virtual_clock_moves_only_forward() {

@@ -4,13 +4,40 @@
 //! that `spawn`, `sleep` and wakers find it without being handed a handle.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::inner::Inner;
 use super::LoopId;
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
+    /// Every open loop of this thread, running or not.
+    static LOOPS: RefCell<Vec<(LoopId, Weak<Inner>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records an open loop of this thread.
+pub(crate) fn register(inner: &Rc<Inner>) {
+    LOOPS.with(|l| l.borrow_mut().push((inner.id, Rc::downgrade(inner))));
+}
+
+/// Forgets a closed loop.
+pub(crate) fn unregister(id: LoopId) {
+    let _ = LOOPS.try_with(|l| l.borrow_mut().retain(|(i, _)| *i != id));
+}
+
+/// The open loop `id` of this thread, running or not.
+pub(crate) fn loop_by_id(id: LoopId) -> Option<Rc<Inner>> {
+    current_if(id).or_else(|| {
+        LOOPS
+            .try_with(|l| {
+                l.borrow()
+                    .iter()
+                    .find(|(i, _)| *i == id)
+                    .and_then(|(_, w)| w.upgrade())
+            })
+            .ok()
+            .flatten()
+    })
 }
 
 /// Runs `f` with the running loop of this thread, if any.

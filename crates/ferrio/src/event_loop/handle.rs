@@ -91,7 +91,8 @@ impl Handle {
     }
 
     /// Schedules `f` to run `delay` from now on the loop clock. Callbacks due
-    /// at the same time run in the order they were scheduled.
+    /// at the same time run in the order they were scheduled. A delay too
+    /// large for the clock (`Duration::MAX`) is clamped to 30 years.
     ///
     /// # Errors
     ///
@@ -101,7 +102,7 @@ impl Handle {
         delay: Duration,
         f: impl FnOnce() + 'static,
     ) -> Result<TimerHandle, LoopClosed> {
-        self.call_at(self.time() + delay, f)
+        self.call_at(super::clock::deadline_after(self.time(), delay), f)
     }
 
     /// Schedules `f` to run at loop time `when` (see [`time`](Self::time)).

@@ -74,7 +74,7 @@ impl Inner {
         // will not need the wake-up.
         let remote = Arc::new(Remote::new(Box::new(move || drop(waker.wake()))));
         remote::register(id, remote.clone());
-        Ok(Rc::new(Inner {
+        let inner = Rc::new(Inner {
             id,
             run_queue: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Timers::default()),
@@ -88,7 +88,9 @@ impl Inner {
             stopping: Cell::new(false),
             exception_handler: RefCell::new(None),
             ticks: Cell::new(0),
-        }))
+        });
+        super::context::register(&inner);
+        Ok(inner)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -251,5 +253,6 @@ impl Inner {
             }
         }
         remote::unregister(self.id);
+        super::context::unregister(self.id);
     }
 }

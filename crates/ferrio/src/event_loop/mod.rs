@@ -6,7 +6,7 @@
 //! [`ThreadsafeHandle`] is the `Send` one for other threads.
 
 mod callback;
-mod clock;
+pub(crate) mod clock;
 pub(crate) mod context;
 mod error;
 mod exception;

@@ -17,8 +17,13 @@ use crate::event_loop::context;
 /// on, as asyncio allows.
 ///
 /// Precisely: a task ends in the cancelled state when its future returns
-/// while a `Cancelled` delivered to it is still alive — normally because the
-/// output carries it (`Err(Cancelled)`, or an error type wrapping it).
+/// while a `Cancelled` *delivered to that task* is still alive — normally
+/// because the output carries it (`Err(Cancelled)`, or an error type
+/// wrapping it). Keep a delivered `Cancelled` somewhere outside the task and
+/// the task counts as cancelled too; drop it and the task swallowed the
+/// cancellation. The `Cancelled` inside [`JoinError::Cancelled`](crate::JoinError)
+/// from awaiting a task that ended cancelled is that task's, not yours:
+/// returning it does not make you cancelled.
 ///
 /// ```
 /// use std::time::Duration;
@@ -63,21 +68,15 @@ impl Cancelled {
         }
     }
 
-    /// A `Cancelled` attributed to the running task (so that returning it
-    /// makes that task cancelled), e.g. when it awaits a cancelled task.
-    pub(crate) fn for_current_task(message: Option<Arc<str>>) -> Cancelled {
-        let tracker = context::with_current(|inner| {
-            RawTask::with_current_meta(&inner?.current_task, |meta| {
-                meta.cold_mut(|cold| {
-                    cold.cancel_tracker
-                        .get_or_insert_with(Default::default)
-                        .clone()
-                })
-            })
-        });
+    /// A `Cancelled` that belongs to no task: how an awaited task's own
+    /// cancellation reaches its awaiter. Returning it does not make the
+    /// awaiter cancelled — only a cancellation delivered to a task does — so
+    /// collecting children's outcomes (`return_exceptions=True` style) is
+    /// not mistaken for being cancelled.
+    pub(crate) fn untracked(message: Option<Arc<str>>) -> Cancelled {
         Cancelled {
             message,
-            _tracker: tracker.map(Tracker::new),
+            _tracker: None,
         }
     }
 }

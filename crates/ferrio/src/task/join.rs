@@ -18,9 +18,9 @@ use crate::event_loop::context;
 ///
 /// Awaiting gives `Ok(value)`, or a [`JoinError`] if the task ended
 /// cancelled or panicked. Awaiting is itself a cancellation point: if the
-/// awaiting task is cancelled meanwhile, it gets `JoinError::Cancelled` and
-/// the awaited task keeps running (cancel it, or use a task group, to stop
-/// it too).
+/// awaiting task is cancelled meanwhile, it gets `JoinError::Cancelled` —
+/// its own cancellation, which it should propagate — and the awaited task
+/// keeps running (cancel it, or use a task group, to stop it too).
 ///
 /// Dropping a `Task` does not stop the task: it runs on, detached. If it
 /// then panics, the failure is reported to the loop's exception handler
@@ -62,7 +62,7 @@ impl<T> Task<T> {
         meta.set(RETRIEVED);
         Some(if meta.has(CANCELLED) {
             let message = meta.cold(|c| c.cancel_message.clone()).flatten();
-            Err(JoinError::Cancelled(Cancelled::for_current_task(message)))
+            Err(JoinError::Cancelled(Cancelled::untracked(message)))
         } else if meta.has(PANICKED) {
             Err(JoinError::Panicked(self.panic_error()))
         } else {

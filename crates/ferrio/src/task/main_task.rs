@@ -21,8 +21,13 @@ pub(crate) fn run_main<F: Future>(inner: &Inner, future: F) -> Result<F::Output,
     let allocated = unsafe { RawTask::allocate_unchecked(future, meta) };
     let task = link(inner, allocated);
     let guard = MainGuard { inner, task };
-    while !guard.task.done() && !inner.stopping.get() {
+    // As asyncio: a `stop()` made before the run still lets one iteration
+    // run.
+    loop {
         inner.run_once()?;
+        if guard.task.done() || inner.stopping.get() {
+            break;
+        }
     }
     let Some(result) = guard.task.try_result() else {
         return Err(RunError::Stopped);

@@ -71,6 +71,11 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
     match outcome {
         PollOutcome::Pending if meta.has(ABORT) => abort_now(inner, &task),
         PollOutcome::Pending | PollOutcome::Gone => {}
+        PollOutcome::Ready if meta.has(ABORT) => {
+            // Aborted itself, then returned: the abort wins.
+            task.drop_output();
+            complete(inner, &task, Completion::Dropped);
+        }
         PollOutcome::Ready => complete(inner, &task, Completion::Returned),
         PollOutcome::Panicked(payload) => complete(inner, &task, Completion::Panicked(payload)),
     }
@@ -166,7 +171,7 @@ pub(crate) fn report_not_retrieved(inner: Option<&Inner>, task: &RawTask) {
         ExceptionContext::new(ExceptionKind::TaskFailureNotRetrieved, message, Some(info));
     match inner {
         Some(inner) => inner.call_exception_handler(&context),
-        None => match context::current_if(meta.loop_id) {
+        None => match context::loop_by_id(meta.loop_id) {
             Some(inner) => inner.call_exception_handler(&context),
             None => default_exception_handler(&context),
         },

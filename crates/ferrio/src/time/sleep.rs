@@ -3,16 +3,21 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Weak;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::event_loop::clock::deadline_after;
 use crate::event_loop::context;
-use crate::event_loop::inner::Inner;
 use crate::event_loop::timers::{TimerAction, TimerKey};
+use crate::event_loop::LoopId;
 use crate::task::{take_pending_cancel, Cancelled};
 
 /// Waits for `duration` on the loop clock: asyncio's `sleep(delay)`.
+///
+/// A zero or elapsed duration completes without suspending; use
+/// [`yield_now`](crate::yield_now) for asyncio's `sleep(0)`. A duration too
+/// large for the clock (`Duration::MAX`) is clamped to 30 years: in effect,
+/// until cancelled.
 ///
 /// # Cancel safety
 ///
@@ -61,10 +66,14 @@ enum Deadline {
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// `Send`, so that `Send` futures can sleep. Its timer lives on the loop
+/// that first polled it; dropped on that loop's thread while the loop runs,
+/// the timer is removed at once, otherwise it is left to expire harmlessly.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Deadline,
-    timer: Option<(Weak<Inner>, TimerKey)>,
+    timer: Option<(LoopId, TimerKey)>,
 }
 
 impl Sleep {
@@ -77,8 +86,8 @@ impl Sleep {
     }
 
     fn deregister(&mut self) {
-        if let Some((inner, key)) = self.timer.take() {
-            if let Some(inner) = inner.upgrade() {
+        if let Some((loop_id, key)) = self.timer.take() {
+            if let Some(inner) = context::current_if(loop_id) {
                 let action = inner.timers.borrow_mut().remove(key);
                 drop(action);
             }
@@ -95,18 +104,17 @@ impl Future for Sleep {
             this.deregister();
             return Poll::Ready(Err(c));
         }
-        if let Some((inner, key)) = &this.timer {
-            let Some(inner) = inner.upgrade() else {
-                // The loop is gone; nothing will ever fire.
-                return Poll::Pending;
+        if let Some((loop_id, key)) = this.timer {
+            let Some(inner) = context::current_if(loop_id) else {
+                panic!("a ferrio Sleep was polled outside the event loop that first polled it");
             };
             let mut timers = inner.timers.borrow_mut();
-            if !timers.contains(*key) {
+            if !timers.contains(key) {
                 drop(timers);
                 this.timer = None;
                 return Poll::Ready(Ok(()));
             }
-            timers.update_waker(*key, cx.waker());
+            timers.update_waker(key, cx.waker());
             return Poll::Pending;
         }
         let Some(inner) = context::current() else {
@@ -115,7 +123,7 @@ impl Future for Sleep {
         let now = inner.clock.now();
         let deadline = match this.deadline {
             Deadline::At(when) => when,
-            Deadline::After(d) => now + d,
+            Deadline::After(d) => deadline_after(now, d),
         };
         this.deadline = Deadline::At(deadline);
         if deadline <= now {
@@ -125,7 +133,7 @@ impl Future for Sleep {
             .timers
             .borrow_mut()
             .insert(deadline, TimerAction::Wake(cx.waker().clone()));
-        this.timer = Some((std::rc::Rc::downgrade(&inner), key));
+        this.timer = Some((inner.id, key));
         Poll::Pending
     }
 }
