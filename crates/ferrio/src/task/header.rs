@@ -24,6 +24,15 @@
 //! drops the value instead has swallowed the cancellation; `cancel_requests`
 //! still counts it until `uncancel()`.
 
+//!
+//! # Room for diagnostics
+//!
+//! The header already records what a task dump needs that must be captured
+//! at spawn: the id, the spawn location and the parent task. Per-task
+//! activity (poll count, busy time, last-active instant) belongs in [`Cold`],
+//! allocated only when debug mode is on, so that a task without diagnostics
+//! stays at its current size and the poll path pays one branch.
+
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
