@@ -45,6 +45,7 @@ mod loom;
 mod reactor;
 mod runner;
 pub mod task;
+pub mod task_group;
 pub mod time;
 
 pub use event_loop::{
@@ -52,8 +53,9 @@ pub use event_loop::{
 };
 pub use ferrio_macros::{main, test};
 pub use runner::{run, Runner};
-pub use task::{spawn, Cancelled, JoinError, Task, TaskRef};
-pub use time::{sleep, sleep_until, time, yield_now};
+pub use task::{shield, spawn, Cancelled, JoinError, Task, TaskRef};
+pub use task_group::TaskGroup;
+pub use time::{sleep, sleep_until, time, timeout, timeout_at, wait_for, yield_now, TimeoutError};
 
 #[doc(hidden)]
 pub mod __private {

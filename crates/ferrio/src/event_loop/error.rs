@@ -65,6 +65,9 @@ pub enum SpawnError {
     NoRunningLoop,
     /// The loop has been closed and will never run the task.
     Closed,
+    /// The task group is shutting down (a child failed, or it finished):
+    /// it takes no new tasks.
+    GroupShuttingDown,
 }
 
 impl fmt::Display for SpawnError {
@@ -75,6 +78,10 @@ impl fmt::Display for SpawnError {
                  or through an event loop Handle",
             ),
             SpawnError::Closed => f.write_str("the event loop is closed; it will never run this"),
+            SpawnError::GroupShuttingDown => f.write_str(
+                "the task group is shutting down (a task failed, or the group finished); \
+                 it takes no new tasks",
+            ),
         }
     }
 }

@@ -78,11 +78,6 @@ impl Timers {
         }
     }
 
-    /// Whether the timer is still registered (has not fired nor been removed).
-    pub(crate) fn contains(&self, key: TimerKey) -> bool {
-        self.entries.get(key.slot).is_some_and(|e| e.seq == key.seq)
-    }
-
     /// The earliest deadline of a live timer.
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         self.skip_stale();

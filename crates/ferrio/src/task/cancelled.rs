@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::header::{Meta, MUST_CANCEL};
+use super::header::{Meta, MUST_CANCEL, SCOPED};
 use super::raw::RawTask;
 use crate::event_loop::context;
 
@@ -15,6 +15,12 @@ use crate::event_loop::context;
 /// `E` is or contains `Cancelled`. Propagate it with `?` and the task ends
 /// *cancelled*; drop it and the task has swallowed the cancellation and goes
 /// on, as asyncio allows.
+///
+/// **Keep the value**: an error type should carry the `Cancelled` it was
+/// built from (`Error::Cancelled(Cancelled)`, thiserror's `#[from]`,
+/// `anyhow::Error`), not turn it into a unit variant. Its being alive is what
+/// ends the task cancelled, and what lets a timeout or a task group tell its
+/// own cancellation coming back through your error type.
 ///
 /// Precisely: a task ends in the cancelled state when its future returns
 /// while a `Cancelled` *delivered to that task* is still alive — normally
@@ -65,6 +71,14 @@ impl Cancelled {
         Cancelled {
             message,
             _tracker: Some(Tracker::new(tracker)),
+        }
+    }
+
+    /// A `Cancelled` counted in `tracker` (a cancel scope's).
+    pub(crate) fn tracked(message: Option<Arc<str>>, tracker: &Arc<AtomicUsize>) -> Cancelled {
+        Cancelled {
+            message,
+            _tracker: Some(Tracker::new(tracker.clone())),
         }
     }
 
@@ -139,6 +153,9 @@ pub(crate) fn is_held(meta: &Meta) -> bool {
 pub(crate) fn take_pending() -> Option<Cancelled> {
     context::with_current(|inner| {
         RawTask::with_current_meta(&inner?.current_task, |meta| {
+            if meta.has(SCOPED) {
+                return super::scope::take_pending_scoped(meta);
+            }
             if !meta.has(MUST_CANCEL) {
                 return None;
             }

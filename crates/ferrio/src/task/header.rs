@@ -16,6 +16,7 @@
 //! | `HANDLE` | a typed `Task<T>` exists that can still take the result | that handle is dropped or detached |
 //! | `RETRIEVED` | someone looked at the outcome (awaited it, took it, asked for the panic) | never |
 //! | `REPORTED` | a never-retrieved failure was reported | never |
+//! | `SCOPED` | a cancel scope is entered while the task polls | the last one is left |
 //!
 //! Cancellation requests move a task from *running* through *cancel
 //! requested* (`MUST_CANCEL`, `cancel_requests > 0`) to *cancelling* (the
@@ -56,6 +57,8 @@ pub(crate) const PANICKED: u16 = 1 << 7;
 pub(crate) const HANDLE: u16 = 1 << 8;
 pub(crate) const RETRIEVED: u16 = 1 << 9;
 pub(crate) const REPORTED: u16 = 1 << 10;
+/// The task is inside at least one cancel scope (see `task::scope`).
+pub(crate) const SCOPED: u16 = 1 << 11;
 
 /// A done callback, run through `call_soon` once the task completes.
 pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskRef)>;
@@ -89,6 +92,8 @@ pub(crate) struct Cold {
     pub(crate) done_callbacks: Vec<DoneCallback>,
     pub(crate) panic: Option<Box<dyn Any + Send>>,
     pub(crate) panic_message: Option<Arc<str>>,
+    /// The cancel scopes the task is inside while it polls, outermost first.
+    pub(crate) scopes: Vec<std::rc::Rc<super::scope::CancelScope>>,
 }
 
 impl Drop for Cold {
@@ -97,6 +102,9 @@ impl Drop for Cold {
         // completes. If any were left (they cannot be, but a `!Send` closure
         // must never be dropped on another thread), leak them.
         std::mem::forget(std::mem::take(&mut self.done_callbacks));
+        // Scopes are popped when the poll that pushed them returns, so the
+        // stack is empty whenever a task is at rest; never drop an `Rc` here.
+        std::mem::forget(std::mem::take(&mut self.scopes));
     }
 }
 

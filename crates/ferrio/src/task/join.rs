@@ -4,14 +4,13 @@ use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use super::cancelled::{self, Cancelled};
 use super::header::*;
 use super::raw::Joinable;
 use super::schedule::report_not_retrieved;
-use super::{JoinError, PanicError, TaskRef};
+use super::{JoinError, TaskRef};
 use crate::event_loop::context;
 
 /// A spawned task: asyncio's `Task`. Await it for its result.
@@ -64,7 +63,12 @@ impl<T> Task<T> {
             let message = meta.cold(|c| c.cancel_message.clone()).flatten();
             Err(JoinError::Cancelled(Cancelled::untracked(message)))
         } else if meta.has(PANICKED) {
-            Err(JoinError::Panicked(self.panic_error()))
+            Err(JoinError::Panicked(
+                self.handle
+                    .task()
+                    .take_panic()
+                    .expect("a panicked task has a panic"),
+            ))
         } else {
             match self.handle.take_output() {
                 Some(value) => Ok(value),
@@ -88,17 +92,6 @@ impl<T> Task<T> {
     /// Lets the task run on without a handle, on purpose. (Dropping the
     /// handle does the same.)
     pub fn detach(self) {}
-
-    fn panic_error(&self) -> PanicError {
-        let meta = self.handle.raw().meta();
-        let (payload, message) = meta.cold_mut(|c| (c.panic.take(), c.panic_message.clone()));
-        PanicError {
-            message: message.unwrap_or_else(|| "<unknown>".into()),
-            task: meta.name(),
-            location: meta.location,
-            payload: Mutex::new(payload),
-        }
-    }
 }
 
 impl<T> Deref for Task<T> {

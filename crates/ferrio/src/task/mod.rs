@@ -49,6 +49,8 @@ mod main_task;
 #[allow(unsafe_code)]
 pub(crate) mod raw;
 pub(crate) mod schedule;
+pub(crate) mod scope;
+mod shield;
 mod task_ref;
 
 use std::fmt;
@@ -61,6 +63,7 @@ pub use builder::Builder;
 pub use cancelled::Cancelled;
 pub use join::Task;
 pub use join_error::{JoinError, PanicError};
+pub use shield::{shield, Shield};
 pub use task_ref::TaskRef;
 
 pub(crate) use cancelled::take_pending as take_pending_cancel;

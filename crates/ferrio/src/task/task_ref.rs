@@ -178,6 +178,25 @@ impl TaskRef {
     }
 }
 
+impl TaskRef {
+    /// The panic of a task that panicked, as an error (the payload goes to
+    /// the first caller). Counts as retrieving it.
+    pub(crate) fn take_panic(&self) -> Option<super::PanicError> {
+        let meta = self.meta();
+        if !meta.has(PANICKED) {
+            return None;
+        }
+        meta.set(RETRIEVED);
+        let (payload, message) = meta.cold_mut(|c| (c.panic.take(), c.panic_message.clone()));
+        Some(super::PanicError {
+            message: message.unwrap_or_else(|| "<unknown>".into()),
+            task: meta.name(),
+            location: meta.location,
+            payload: std::sync::Mutex::new(payload),
+        })
+    }
+}
+
 impl PartialEq for TaskRef {
     fn eq(&self, other: &TaskRef) -> bool {
         self.raw.same(&other.raw)

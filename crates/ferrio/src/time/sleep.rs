@@ -6,10 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::timer_entry::TimerEntry;
 use crate::event_loop::clock::deadline_after;
-use crate::event_loop::context;
-use crate::event_loop::timers::{TimerAction, TimerKey};
-use crate::event_loop::LoopId;
 use crate::task::{take_pending_cancel, Cancelled};
 
 /// Waits for `duration` on the loop clock: asyncio's `sleep(delay)`.
@@ -42,7 +40,7 @@ use crate::task::{take_pending_cancel, Cancelled};
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
         deadline: Deadline::After(duration),
-        timer: None,
+        timer: TimerEntry::default(),
     }
 }
 
@@ -54,7 +52,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Deadline::At(deadline),
-        timer: None,
+        timer: TimerEntry::default(),
     }
 }
 
@@ -73,7 +71,7 @@ enum Deadline {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Deadline,
-    timer: Option<(LoopId, TimerKey)>,
+    timer: TimerEntry,
 }
 
 impl Sleep {
@@ -84,15 +82,6 @@ impl Sleep {
             Deadline::After(_) => None,
         }
     }
-
-    fn deregister(&mut self) {
-        if let Some((loop_id, key)) = self.timer.take() {
-            if let Some(inner) = context::current_if(loop_id) {
-                let action = inner.timers.borrow_mut().remove(key);
-                drop(action);
-            }
-        }
-    }
 }
 
 impl Future for Sleep {
@@ -101,46 +90,16 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         if let Some(c) = take_pending_cancel() {
-            this.deregister();
+            this.timer.clear();
             return Poll::Ready(Err(c));
         }
-        if let Some((loop_id, key)) = this.timer {
-            let Some(inner) = context::current_if(loop_id) else {
-                panic!("a ferrio Sleep was polled outside the event loop that first polled it");
-            };
-            let mut timers = inner.timers.borrow_mut();
-            if !timers.contains(key) {
-                drop(timers);
-                this.timer = None;
-                return Poll::Ready(Ok(()));
-            }
-            timers.update_waker(key, cx.waker());
-            return Poll::Pending;
-        }
-        let Some(inner) = context::current() else {
-            panic!("ferrio::sleep polled outside a running ferrio event loop");
-        };
-        let now = inner.clock.now();
+        let inner = this.timer.running_loop();
         let deadline = match this.deadline {
             Deadline::At(when) => when,
-            Deadline::After(d) => deadline_after(now, d),
+            Deadline::After(d) => deadline_after(inner.clock.now(), d),
         };
         this.deadline = Deadline::At(deadline);
-        if deadline <= now {
-            return Poll::Ready(Ok(()));
-        }
-        let key = inner
-            .timers
-            .borrow_mut()
-            .insert(deadline, TimerAction::Wake(cx.waker().clone()));
-        this.timer = Some((inner.id, key));
-        Poll::Pending
-    }
-}
-
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        self.deregister();
+        this.timer.poll_until(&inner, deadline, cx).map(Ok)
     }
 }
 
@@ -148,7 +107,7 @@ impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
             .field("deadline", &self.deadline)
-            .field("registered", &self.timer.is_some())
+            .field("timer", &self.timer)
             .finish()
     }
 }

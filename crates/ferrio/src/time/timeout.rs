@@ -1,0 +1,348 @@
+//! Timeouts: `wait_for`, `timeout`, `timeout_at` and the reschedulable
+//! deadline scope (asyncio's `asyncio.timeout()` context manager).
+//!
+//! A timeout is a cancel scope (see `task::scope`) with a deadline. When the
+//! deadline passes, the code inside is cancelled — the ferrio awaitable it
+//! is suspended on completes with `Cancelled` — and the timeout *waits for
+//! that code to finish*, cleanup included. Then:
+//!
+//! - if the code propagated the timeout's `Cancelled`, the result is
+//!   [`TimeoutError`];
+//! - if it finished first, or swallowed the cancellation and returned a
+//!   value, or failed with another error during its cleanup, that outcome is
+//!   returned as `Ok(..)`;
+//! - a cancellation from outside (the task's, or an enclosing timeout's)
+//!   passes through untouched: it is not this timeout's.
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use super::timer_entry::TimerEntry;
+use crate::event_loop::clock::deadline_after;
+use crate::task::scope::CancelScope;
+
+/// Runs `future` with a time limit: asyncio's `wait_for(aw, timeout)`.
+///
+/// Identical to [`timeout`]: on expiry the future is cancelled and awaited
+/// until it has really finished, then `Err(TimeoutError)` is returned —
+/// unless it produced a value (or another error) after all, which wins.
+///
+/// A [`Task`](crate::Task) passed here is not a child of the timeout:
+/// awaiting it is only a wait, so on expiry the wait ends and the task runs
+/// on. Cancel it yourself, or spawn it in a [`TaskGroup`](crate::TaskGroup).
+///
+/// # Cancel safety
+///
+/// Cancelling the awaiting task cancels the inner future the same way;
+/// its `Cancelled` passes through as the inner future's output.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let slow = async {
+///             ferrio::sleep(Duration::from_secs(10)).await?;
+///             Ok::<_, ferrio::Cancelled>("done")
+///         };
+///         let err = ferrio::wait_for(Duration::from_secs(1), slow).await.unwrap_err();
+///         assert_eq!(err.after(), Some(Duration::from_secs(1)));
+///     })
+///     .unwrap();
+/// ```
+pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout::new(Limit::After(duration), future)
+}
+
+/// Runs `future` for at most `duration` on the loop clock: asyncio's
+/// `async with timeout(delay)`. See [`wait_for`] (same semantics) and
+/// [`Timeout::handle`] to move or inspect the deadline.
+///
+/// # Cancel safety
+///
+/// As [`wait_for`].
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout::new(Limit::After(duration), future)
+}
+
+/// Runs `future` until loop time `deadline` at most: asyncio's
+/// `timeout_at(when)`. `None` means no deadline (until rescheduled).
+///
+/// # Cancel safety
+///
+/// As [`wait_for`].
+pub fn timeout_at<F: Future>(deadline: Option<Instant>, future: F) -> Timeout<F> {
+    Timeout::new(deadline.map_or(Limit::Never, Limit::At), future)
+}
+
+/// Runs the future `body` builds, under a deadline it can move: asyncio's
+/// `async with timeout(delay) as cm: ... cm.reschedule(..)`. `None` starts
+/// with no deadline.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let start = ferrio::time();
+///         let outcome = ferrio::time::timeout_scope(Some(Duration::from_secs(1)), |scope| async move {
+///             // Needs longer than planned: push the deadline back.
+///             scope.reschedule(Some(ferrio::time() + Duration::from_secs(5))).unwrap();
+///             ferrio::sleep(Duration::from_secs(3)).await
+///         })
+///         .await;
+///         assert!(outcome.unwrap().is_ok());
+///         assert_eq!(ferrio::time() - start, Duration::from_secs(3));
+///     })
+///     .unwrap();
+/// ```
+pub fn timeout_scope<B, F>(delay: Option<Duration>, body: B) -> Timeout<F>
+where
+    B: FnOnce(TimeoutHandle) -> F,
+    F: Future,
+{
+    let state = TimeoutState::new(delay.map_or(Limit::Never, Limit::After));
+    let handle = TimeoutHandle {
+        state: state.clone(),
+    };
+    Timeout {
+        future: body(handle),
+        state,
+        timer: TimerEntry::default(),
+    }
+}
+
+/// The future's time ran out (and it ended by the resulting cancellation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeoutError {
+    after: Option<Duration>,
+}
+
+impl TimeoutError {
+    /// The time limit, if the timeout was given as a duration.
+    pub fn after(&self) -> Option<Duration> {
+        self.after
+    }
+}
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.after {
+            Some(d) => write!(
+                f,
+                "timed out after {d:?}; allow more time or handle the timeout"
+            ),
+            None => f.write_str("timed out at its deadline; allow more time or handle the timeout"),
+        }
+    }
+}
+
+impl std::error::Error for TimeoutError {}
+
+/// Why [`TimeoutHandle::reschedule`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RescheduleError {
+    /// The deadline already passed and the inner code was cancelled.
+    Expired,
+    /// The timeout has already completed.
+    Finished,
+}
+
+impl fmt::Display for RescheduleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RescheduleError::Expired => {
+                f.write_str("cannot reschedule a timeout that has already expired")
+            }
+            RescheduleError::Finished => {
+                f.write_str("cannot reschedule a timeout that has finished")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RescheduleError {}
+
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    /// Relative: resolved against the loop clock at the first poll.
+    After(Duration),
+    At(Instant),
+    Never,
+}
+
+struct TimeoutState {
+    limit: Cell<Limit>,
+    /// The duration it was created with, for the error message.
+    after: Option<Duration>,
+    expired: Cell<bool>,
+    finished: Cell<bool>,
+    scope: Rc<CancelScope>,
+}
+
+impl TimeoutState {
+    fn new(limit: Limit) -> Rc<TimeoutState> {
+        let after = match limit {
+            Limit::After(d) => Some(d),
+            _ => None,
+        };
+        Rc::new(TimeoutState {
+            limit: Cell::new(limit),
+            after,
+            expired: Cell::new(false),
+            finished: Cell::new(false),
+            scope: CancelScope::new(),
+        })
+    }
+}
+
+/// Inspects and moves the deadline of a running [`Timeout`]: asyncio's
+/// `Timeout` context manager object. Cheap to clone.
+#[derive(Clone)]
+pub struct TimeoutHandle {
+    state: Rc<TimeoutState>,
+}
+
+impl TimeoutHandle {
+    /// The deadline on the loop clock; `None` if there is none, or if a
+    /// relative timeout has not been polled yet.
+    pub fn when(&self) -> Option<Instant> {
+        match self.state.limit.get() {
+            Limit::At(when) => Some(when),
+            Limit::After(_) | Limit::Never => None,
+        }
+    }
+
+    /// Moves the deadline (`None`: no deadline).
+    ///
+    /// # Errors
+    ///
+    /// [`RescheduleError::Expired`] once the deadline has passed,
+    /// [`RescheduleError::Finished`] once the timeout completed.
+    pub fn reschedule(&self, when: Option<Instant>) -> Result<(), RescheduleError> {
+        if self.state.expired.get() {
+            return Err(RescheduleError::Expired);
+        }
+        if self.state.finished.get() {
+            return Err(RescheduleError::Finished);
+        }
+        self.state.limit.set(when.map_or(Limit::Never, Limit::At));
+        // Re-arm the timer at the new deadline on the next poll.
+        self.state.scope.wake();
+        Ok(())
+    }
+
+    /// Whether the deadline passed and the inner code was cancelled for it.
+    /// Stays `false` when the code was cancelled from outside.
+    pub fn expired(&self) -> bool {
+        self.state.expired.get()
+    }
+}
+
+impl fmt::Debug for TimeoutHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimeoutHandle")
+            .field("when", &self.when())
+            .field("expired", &self.expired())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// The future returned by [`wait_for`], [`timeout`], [`timeout_at`] and
+    /// [`timeout_scope`]. Its output is `Ok(inner output)` or
+    /// `Err(TimeoutError)`.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        state: Rc<TimeoutState>,
+        timer: TimerEntry,
+    }
+}
+
+impl<F> Timeout<F> {
+    fn new(limit: Limit, future: F) -> Timeout<F> {
+        Timeout {
+            future,
+            state: TimeoutState::new(limit),
+            timer: TimerEntry::default(),
+        }
+    }
+
+    /// A handle to inspect or move the deadline, usable from inside the
+    /// future too (see [`timeout_scope`] to hand it to the body).
+    pub fn handle(&self) -> TimeoutHandle {
+        TimeoutHandle {
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, TimeoutError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let state = &**this.state;
+        let inner = this.timer.running_loop();
+        let now = inner.clock.now();
+        let deadline = match state.limit.get() {
+            Limit::After(d) => {
+                let when = deadline_after(now, d);
+                state.limit.set(Limit::At(when));
+                Some(when)
+            }
+            Limit::At(when) => Some(when),
+            Limit::Never => None,
+        };
+        if !state.expired.get() && deadline.is_some_and(|when| now >= when) {
+            state.expired.set(true);
+            this.timer.clear();
+            state.scope.cancel(Some("timeout".into()));
+        }
+        let guard = state.scope.enter(cx);
+        let polled = this.future.poll(cx);
+        drop(guard);
+        match polled {
+            Poll::Ready(output) => {
+                state.finished.set(true);
+                this.timer.clear();
+                if state.expired.get() && state.scope.is_held() {
+                    drop(output);
+                    Poll::Ready(Err(TimeoutError { after: state.after }))
+                } else {
+                    Poll::Ready(Ok(output))
+                }
+            }
+            Poll::Pending => {
+                match deadline {
+                    Some(when) if !state.expired.get() => {
+                        if this.timer.poll_until(&inner, when, cx).is_ready() {
+                            // The clock passed the deadline during this poll.
+                            cx.waker().wake_by_ref();
+                        }
+                    }
+                    _ => this.timer.clear(),
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("handle", &self.handle())
+            .finish()
+    }
+}
