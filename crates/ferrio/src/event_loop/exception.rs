@@ -17,6 +17,17 @@ pub enum ExceptionKind {
     /// A callback scheduled with `call_soon`/`call_later`/`call_at`
     /// (or a task's done callback) panicked.
     CallbackPanicked,
+    /// Debug mode: one poll of a task took at least
+    /// `slow_callback_duration` — something blocked the loop (a
+    /// `std::thread::sleep`, blocking I/O, a long computation).
+    SlowPoll,
+    /// Debug mode: a callback took at least `slow_callback_duration`.
+    SlowCallback,
+    /// Debug mode: a `Task` handle was dropped without being awaited or
+    /// detached, so nobody will see the task's result.
+    TaskHandleDropped,
+    /// A watchdog found a task idle for longer than its threshold.
+    TaskIdle,
 }
 
 /// The task an exception report is about.
@@ -40,6 +51,8 @@ pub struct ExceptionContext {
     pub message: String,
     /// The task concerned, if any.
     pub task: Option<TaskInfo>,
+    /// How long the slow poll or callback took, or how long the task was idle.
+    pub duration: Option<std::time::Duration>,
 }
 
 impl ExceptionContext {
@@ -49,7 +62,14 @@ impl ExceptionContext {
             kind,
             message,
             task,
+            duration: None,
         }
+    }
+
+    /// The same report, with a duration.
+    pub fn with_duration(mut self, duration: std::time::Duration) -> ExceptionContext {
+        self.duration = Some(duration);
+        self
     }
 }
 

@@ -157,6 +157,23 @@ impl Handle {
         self.inner.call_exception_handler(context);
     }
 
+    /// Turns debug mode on or off: asyncio's `loop.set_debug()`. See
+    /// [`Builder::debug`](super::Builder::debug).
+    pub fn set_debug(&self, enabled: bool) {
+        self.inner.set_debug(enabled);
+    }
+
+    /// Whether debug mode is on: asyncio's `loop.get_debug()`.
+    pub fn debug(&self) -> bool {
+        self.inner.debug.get()
+    }
+
+    /// Sets the duration from which debug mode reports a poll or callback
+    /// as slow: asyncio's `loop.slow_callback_duration`.
+    pub fn set_slow_callback_duration(&self, duration: Duration) {
+        self.inner.slow_callback_duration.set(duration);
+    }
+
     /// A `Send` handle for other threads.
     pub fn threadsafe(&self) -> ThreadsafeHandle {
         ThreadsafeHandle {

@@ -35,6 +35,9 @@ use crate::task::{self, TaskId};
 /// Jobs run between two non-blocking reactor polls while the loop is busy.
 const IO_POLL_INTERVAL: u32 = 61;
 
+/// asyncio's default `slow_callback_duration`.
+pub(crate) const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
+
 /// Something ready to run.
 pub(crate) enum Job {
     Task(RawTask),
@@ -64,6 +67,14 @@ pub(crate) struct Inner {
     exception_handler: RefCell<Option<ExceptionHandler>>,
     /// Jobs run since the reactor was last polled.
     ticks: Cell<u32>,
+    /// Debug mode: slow polls and callbacks, dropped task handles are reported.
+    pub(crate) debug: Cell<bool>,
+    /// A poll or callback at least this long is reported in debug mode.
+    pub(crate) slow_callback_duration: Cell<Duration>,
+    /// Tasks record their activity (polls, busy time, last active): on in
+    /// debug mode and while a watchdog runs. Off, the poll path reads no
+    /// clock.
+    pub(crate) track_activity: Cell<bool>,
 }
 
 impl Inner {
@@ -88,6 +99,9 @@ impl Inner {
             stopping: Cell::new(false),
             exception_handler: RefCell::new(None),
             ticks: Cell::new(0),
+            debug: Cell::new(false),
+            slow_callback_duration: Cell::new(DEFAULT_SLOW_CALLBACK),
+            track_activity: Cell::new(false),
         });
         super::context::register(&inner);
         Ok(inner)
@@ -212,18 +226,43 @@ impl Inner {
         }
     }
 
+    /// Turns debug mode on or off (and activity tracking with it).
+    pub(crate) fn set_debug(&self, enabled: bool) {
+        self.debug.set(enabled);
+        self.track_activity
+            .set(enabled || self.track_activity.get());
+    }
+
     fn run_callback(&self, entry: &CallbackEntry) {
         if let Some(f) = entry.take() {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+            let started = self.debug.get().then(Instant::now);
+            let result = catch_unwind(AssertUnwindSafe(f));
+            if let Some(started) = started {
+                let took = started.elapsed();
+                if took >= self.slow_callback_duration.get() {
+                    self.call_exception_handler(
+                        &ExceptionContext::new(
+                            ExceptionKind::SlowCallback,
+                            format!(
+                                "Executing a callback took {:.3} seconds",
+                                took.as_secs_f64()
+                            ),
+                            None,
+                        )
+                        .with_duration(took),
+                    );
+                }
+            }
+            if let Err(payload) = result {
                 let message = format!(
                     "a callback panicked: {}",
                     crate::task::panic_message(&*payload)
                 );
-                self.call_exception_handler(&ExceptionContext {
-                    kind: ExceptionKind::CallbackPanicked,
+                self.call_exception_handler(&ExceptionContext::new(
+                    ExceptionKind::CallbackPanicked,
                     message,
-                    task: None,
-                });
+                    None,
+                ));
             }
         }
     }

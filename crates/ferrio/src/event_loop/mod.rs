@@ -28,6 +28,16 @@ pub use handle::{Handle, ThreadsafeHandle};
 
 use inner::{Inner, State};
 
+/// Whether `FERRIO_DEBUG` asks for debug mode (`1`, `true`, `yes`, `on`).
+fn debug_from_env() -> bool {
+    std::env::var("FERRIO_DEBUG").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
+}
+
 /// A callback entry for the run queue (used by the task layer for done
 /// callbacks).
 pub(crate) fn callback_entry(f: Box<dyn FnOnce()>) -> std::rc::Rc<callback::CallbackEntry> {
@@ -70,16 +80,48 @@ impl fmt::Display for LoopId {
 ///     .unwrap();
 /// assert_eq!(event_loop.handle().time() - t0, Duration::from_secs(3600));
 /// ```
-#[derive(Default)]
 pub struct Builder {
     virtual_clock: bool,
+    debug: bool,
+    slow_callback_duration: std::time::Duration,
     exception_handler: Option<exception::ExceptionHandler>,
 }
 
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
 impl Builder {
-    /// A builder with the defaults: real clock, default exception handler.
+    /// A builder with the defaults: real clock, default exception handler,
+    /// debug mode off unless the environment sets `FERRIO_DEBUG=1`, slow
+    /// callbacks at 100 ms.
     pub fn new() -> Builder {
-        Builder::default()
+        Builder {
+            virtual_clock: false,
+            debug: debug_from_env(),
+            slow_callback_duration: inner::DEFAULT_SLOW_CALLBACK,
+            exception_handler: None,
+        }
+    }
+
+    /// Debug mode (asyncio's `loop.set_debug(True)`, or `FERRIO_DEBUG=1`):
+    /// task polls and callbacks that take `slow_callback_duration` or more
+    /// are reported with the task's name and spawn location — that is how a
+    /// blocking call inside async code shows up — and so are `Task` handles
+    /// dropped without being awaited or detached. Tasks record their
+    /// activity. Off by default; off, it costs one branch per poll.
+    pub fn debug(mut self, enabled: bool) -> Builder {
+        self.debug = enabled;
+        self
+    }
+
+    /// The duration from which debug mode reports a poll or callback as
+    /// slow (default 100 ms, as asyncio).
+    pub fn slow_callback_duration(mut self, duration: std::time::Duration) -> Builder {
+        self.slow_callback_duration = duration;
+        self
     }
 
     /// Runs the loop on a virtual clock: paused, and jumping to the next
@@ -100,6 +142,10 @@ impl Builder {
     pub fn build(self) -> std::io::Result<EventLoop> {
         let inner = Inner::new(self.virtual_clock)?;
         inner.set_exception_handler(self.exception_handler);
+        inner.set_debug(self.debug);
+        inner
+            .slow_callback_duration
+            .set(self.slow_callback_duration);
         Ok(EventLoop { inner })
     }
 }
@@ -108,6 +154,8 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("virtual_clock", &self.virtual_clock)
+            .field("debug", &self.debug)
+            .field("slow_callback_duration", &self.slow_callback_duration)
             .field("exception_handler", &self.exception_handler.is_some())
             .finish()
     }

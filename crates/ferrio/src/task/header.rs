@@ -17,6 +17,7 @@
 //! | `RETRIEVED` | someone looked at the outcome (awaited it, took it, asked for the panic) | never |
 //! | `REPORTED` | a never-retrieved failure was reported | never |
 //! | `SCOPED` | a cancel scope is entered while the task polls | the last one is left |
+//! | `DETACHED` | `Task::detach()` | never |
 //!
 //! Cancellation requests move a task from *running* through *cancel
 //! requested* (`MUST_CANCEL`, `cancel_requests > 0`) to *cancelling* (the
@@ -26,13 +27,14 @@
 //! still counts it until `uncancel()`.
 
 //!
-//! # Room for diagnostics
+//! # Diagnostics
 //!
-//! The header already records what a task dump needs that must be captured
-//! at spawn: the id, the spawn location and the parent task. Per-task
-//! activity (poll count, busy time, last-active instant) belongs in [`Cold`],
-//! allocated only when debug mode is on, so that a task without diagnostics
-//! stays at its current size and the poll path pays one branch.
+//! The header records what a task dump needs that must be captured at
+//! spawn: the id, the spawn location and the parent task. Per-task activity
+//! (poll count, busy time, last-active instant) lives in [`Cold`], recorded
+//! only while the loop tracks activity (debug mode, a watchdog), so that a
+//! task without diagnostics stays at its size and the poll path pays one
+//! branch.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -59,6 +61,8 @@ pub(crate) const RETRIEVED: u16 = 1 << 9;
 pub(crate) const REPORTED: u16 = 1 << 10;
 /// The task is inside at least one cancel scope (see `task::scope`).
 pub(crate) const SCOPED: u16 = 1 << 11;
+/// The handle was detached on purpose (`Task::detach`).
+pub(crate) const DETACHED: u16 = 1 << 12;
 
 /// A done callback, run through `call_soon` once the task completes.
 pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskRef)>;
@@ -92,8 +96,23 @@ pub(crate) struct Cold {
     pub(crate) done_callbacks: Vec<DoneCallback>,
     pub(crate) panic: Option<Box<dyn Any + Send>>,
     pub(crate) panic_message: Option<Arc<str>>,
+    /// What the task did, when the loop tracks activity (debug mode, a
+    /// watchdog).
+    pub(crate) activity: Activity,
     /// The cancel scopes the task is inside while it polls, outermost first.
     pub(crate) scopes: Vec<std::rc::Rc<super::scope::CancelScope>>,
+}
+
+/// A task's activity, recorded while the loop tracks it.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Activity {
+    /// Loop time of the spawn.
+    pub(crate) spawned_at: Option<std::time::Instant>,
+    /// Loop time at the end of the last poll.
+    pub(crate) last_active: Option<std::time::Instant>,
+    pub(crate) polls: u64,
+    /// Wall-clock time spent in polls.
+    pub(crate) busy: std::time::Duration,
 }
 
 impl Drop for Cold {

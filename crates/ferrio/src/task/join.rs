@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use super::cancelled::{self, Cancelled};
 use super::header::*;
 use super::raw::Joinable;
-use super::schedule::report_not_retrieved;
+use super::schedule::{report_handle_dropped, report_not_retrieved};
 use super::{JoinError, TaskRef};
 use crate::event_loop::context;
 
@@ -91,7 +91,9 @@ impl<T> Task<T> {
 
     /// Lets the task run on without a handle, on purpose. (Dropping the
     /// handle does the same.)
-    pub fn detach(self) {}
+    pub fn detach(self) {
+        self.handle.raw().meta().set(DETACHED);
+    }
 }
 
 impl<T> Deref for Task<T> {
@@ -135,6 +137,9 @@ impl<T> Drop for Task<T> {
             if meta.has(PANICKED) {
                 report_not_retrieved(None, raw);
             }
+        }
+        if !meta.has(RETRIEVED | DETACHED) {
+            report_handle_dropped(raw);
         }
     }
 }

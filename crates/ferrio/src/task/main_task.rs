@@ -48,6 +48,7 @@ struct MainGuard<'a, T> {
 
 impl<T> Drop for MainGuard<'_, T> {
     fn drop(&mut self) {
+        self.task.raw().meta().set(super::header::DETACHED);
         abort_now(self.inner, self.task.raw());
         // Dropping `task` drops any output still stored.
     }

@@ -164,6 +164,22 @@ where
 }
 
 fn new_meta(inner: &Inner, name: Option<Arc<str>>, location: &'static Location<'static>) -> Meta {
+    let meta = new_meta_untracked(inner, name, location);
+    if inner.track_activity.get() {
+        let now = inner.clock.now();
+        meta.cold_mut(|c| {
+            c.activity.spawned_at = Some(now);
+            c.activity.last_active = Some(now);
+        });
+    }
+    meta
+}
+
+fn new_meta_untracked(
+    inner: &Inner,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+) -> Meta {
     let parent = RawTask::with_current_meta(&inner.current_task, |m| m.id);
     Meta::new(
         inner.next_task_id(),

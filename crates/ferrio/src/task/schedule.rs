@@ -2,6 +2,7 @@
 //! run queue and the task's state.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::cancelled;
 use super::header::*;
@@ -65,9 +66,13 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
     }
     meta.set(STARTED | RUNNING);
     let previous = inner.current_task.replace(Some(task.addr()));
+    let started = inner.track_activity.get().then(Instant::now);
     let outcome = task.poll();
     inner.current_task.set(previous);
     meta.clear(RUNNING);
+    if let Some(started) = started {
+        record_poll(inner, &task, started.elapsed());
+    }
     match outcome {
         PollOutcome::Pending if meta.has(ABORT) => abort_now(inner, &task),
         PollOutcome::Pending | PollOutcome::Gone => {}
@@ -78,6 +83,39 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
         }
         PollOutcome::Ready => complete(inner, &task, Completion::Returned),
         PollOutcome::Panicked(payload) => complete(inner, &task, Completion::Panicked(payload)),
+    }
+}
+
+/// Records one poll in the task's activity and, in debug mode, reports it
+/// if it was slow.
+fn record_poll(inner: &Inner, task: &RawTask, took: Duration) {
+    let meta = task.meta();
+    let now = inner.clock.now();
+    meta.cold_mut(|c| {
+        c.activity.polls += 1;
+        c.activity.busy += took;
+        c.activity.last_active = Some(now);
+    });
+    if inner.debug.get() && took >= inner.slow_callback_duration.get() {
+        let info = task_info(meta);
+        let message = format!(
+            "Executing task '{}' (spawned at {}) took {:.3} seconds: something blocked the event loop",
+            info.name,
+            info.location,
+            took.as_secs_f64()
+        );
+        inner.call_exception_handler(
+            &ExceptionContext::new(ExceptionKind::SlowPoll, message, Some(info))
+                .with_duration(took),
+        );
+    }
+}
+
+pub(crate) fn task_info(meta: &Meta) -> TaskInfo {
+    TaskInfo {
+        id: meta.id,
+        name: meta.name(),
+        location: meta.location,
     }
 }
 
@@ -147,6 +185,32 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
     drop(live);
 }
 
+/// Debug mode: reports a `Task` handle dropped without being awaited or
+/// detached (nobody will see that task's result).
+pub(crate) fn report_handle_dropped(task: &RawTask) {
+    let meta = task.meta();
+    if meta.has(REPORTED) {
+        return;
+    }
+    let Some(inner) = context::loop_by_id(meta.loop_id) else {
+        return;
+    };
+    if !inner.debug.get() {
+        return;
+    }
+    let info = task_info(meta);
+    let message = format!(
+        "Task '{}' (spawned at {}) was dropped without being awaited; \
+         call .detach() on it if it runs in the background on purpose",
+        info.name, info.location
+    );
+    inner.call_exception_handler(&ExceptionContext::new(
+        ExceptionKind::TaskHandleDropped,
+        message,
+        Some(info),
+    ));
+}
+
 /// Reports a failed task whose outcome nobody retrieved, once, to its loop's
 /// exception handler (or the default one if that loop is not at hand).
 pub(crate) fn report_not_retrieved(inner: Option<&Inner>, task: &RawTask) {
@@ -155,11 +219,7 @@ pub(crate) fn report_not_retrieved(inner: Option<&Inner>, task: &RawTask) {
         return;
     }
     meta.set(REPORTED);
-    let info = TaskInfo {
-        id: meta.id,
-        name: meta.name(),
-        location: meta.location,
-    };
+    let info = task_info(meta);
     let panic = meta.cold(|c| c.panic_message.clone()).flatten();
     let message = format!(
         "Task exception was never retrieved: task '{}' (spawned at {}) panicked: {}",
