@@ -40,7 +40,9 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod combinators;
 pub mod event_loop;
+pub mod future;
 mod loom;
 mod reactor;
 mod runner;
@@ -48,6 +50,7 @@ pub mod task;
 pub mod task_group;
 pub mod time;
 
+pub use combinators::{as_completed, gather, gather_settled, wait, ReturnWhen};
 pub use event_loop::{
     CallbackHandle, EventLoop, Handle, RunError, SpawnError, ThreadsafeHandle, TimerHandle,
 };

@@ -56,6 +56,10 @@
 //! - `yield`: 1,000 tasks each yielding 1,000 times (1,000,000 yields).
 //!   Measures the cost of a self-wake and a round through the run queue.
 //!   Target: ≥ 1.5×.
+//! - `gather`: collect 100,000 trivial tasks with each runtime's own tool
+//!   (`benches/runtime/structured.rs`): ferrio's `combinators::gather`,
+//!   tokio's `JoinSet::join_all`, smol spawn + await every handle.
+//!   Informational.
 //! - `memory`: RSS growth while 1,000,000 tasks each await
 //!   `std::future::pending()`, divided by 1,000,000. Each runtime is measured
 //!   in a fresh child process (this binary re-executed with
@@ -68,6 +72,7 @@
 mod handoff;
 mod memory;
 mod runtimes;
+mod structured;
 mod workloads;
 
 use std::time::{Duration, Instant};
@@ -78,12 +83,13 @@ use runtimes::{Ferrio, Rt, Smol, Tokio};
 const DEFAULT_RUNS: usize = 5;
 
 /// Every workload, in the order they run; filter arguments match substrings.
-const WORKLOADS: [&str; 7] = [
+const WORKLOADS: [&str; 8] = [
     "spawn_join",
     "pingpong",
     "pingpong_native",
     "timers",
     "yield",
+    "gather",
     "memory",
     "memory_burst",
 ];
@@ -205,6 +211,7 @@ fn main() {
         Target::AtLeast(1.5),
         on_each_runtime!(workloads::yield_many),
     );
+    timed("gather", Target::Info, on_each_runtime!(structured::gather));
     for (name, mode, target) in [
         ("memory", Mode::Batched, Target::NoMoreThanTokio),
         ("memory_burst", Mode::Burst, Target::Info),

@@ -1,0 +1,192 @@
+//! [`gather`]: run many tasks, get every value in order, or the first
+//! failure.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use super::spawn_all::spawn_all;
+use super::task_set::TaskSet;
+use crate::task::take_pending_cancel;
+use crate::{Cancelled, JoinError, Task};
+
+/// Spawns every future of `futures` as a task and waits for all of their
+/// values, in argument order: asyncio's `gather(*aws)`.
+///
+/// The tasks are spawned at this call (as asyncio schedules them at once),
+/// so they start running even before the `Gather` is awaited. To gather
+/// tasks you already spawned, use [`gather_tasks`]: passing `Task<T>`s
+/// here would spawn a wrapper task around each (each item would then be a
+/// `Result<T, JoinError>`, and cancelling would reach the wrappers only).
+///
+/// # Failures
+///
+/// The first task to fail — by panicking, or by ending cancelled on its own
+/// — makes `gather` return that failure at once, as its
+/// [`JoinError`]. **The other tasks are not cancelled**: they run on,
+/// detached, exactly as in asyncio, and a panic among them is reported to
+/// the loop's exception handler as never retrieved. To cancel the siblings
+/// on the first failure, use a `TaskGroup`; to collect every outcome, use
+/// [`gather_settled`](super::gather_settled).
+///
+/// # Cancel safety
+///
+/// A cancellation point. If the awaiting task is cancelled, `gather`
+/// cancels every task that is not done yet (with the same message), waits
+/// until all of them have finished — their cleanup may await — and then
+/// returns `Err(JoinError::Cancelled)` carrying the awaiting task's own
+/// [`Cancelled`], to propagate with `?`. (While it waits for them, a
+/// further cancellation request stays pending, for the next cancellation
+/// point.) Dropping the `Gather` before it completes leaves its tasks
+/// running, detached.
+///
+/// # Panics
+///
+/// As [`spawn`](crate::spawn): if no loop is running on this thread, or it
+/// is closing.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let values = ferrio::combinators::gather((1..=3u64).map(|i| async move {
+///             // The slowest first: the output still follows argument order.
+///             ferrio::sleep(Duration::from_secs(4 - i)).await.unwrap();
+///             i * 10
+///         }))
+///         .await
+///         .unwrap();
+///         assert_eq!(values, [10, 20, 30]);
+///     })
+///     .unwrap();
+/// ```
+#[track_caller]
+pub fn gather<I>(futures: I) -> Gather<<I::Item as Future>::Output>
+where
+    I: IntoIterator,
+    I::Item: Future + 'static,
+{
+    gather_tasks(spawn_all(futures))
+}
+
+/// [`gather`] over tasks already spawned: the same rules, without spawning
+/// anything. Cancelling the `Gather` cancels these very tasks.
+///
+/// ```
+/// ferrio::EventLoop::new().unwrap()
+///     .run_until_complete(async {
+///         let a = ferrio::spawn(async { 1 });
+///         let b = ferrio::spawn(async { 2 });
+///         assert_eq!(ferrio::combinators::gather_tasks([a, b]).await.unwrap(), [1, 2]);
+///     })
+///     .unwrap();
+/// ```
+pub fn gather_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> Gather<T> {
+    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
+    Gather {
+        values: (0..tasks.len()).map(|_| None).collect(),
+        set: TaskSet::new(tasks),
+        cancelled: None,
+        finished: false,
+    }
+}
+
+/// The future returned by [`gather`] and [`gather_tasks`].
+#[must_use = "futures do nothing unless awaited; the tasks run anyway"]
+pub struct Gather<T> {
+    set: TaskSet<T>,
+    values: Vec<Option<T>>,
+    cancelled: Option<Cancelled>,
+    finished: bool,
+}
+
+impl<T> Gather<T> {
+    /// How many tasks are gathered.
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Whether no task is gathered (the `Gather` then completes at once).
+    pub fn is_empty(&self) -> bool {
+        self.set.len() == 0
+    }
+
+    /// How many tasks have not finished yet, as far as the `Gather` has
+    /// seen.
+    pub fn remaining(&self) -> usize {
+        self.set.unreported()
+    }
+}
+
+impl<T> Future for Gather<T> {
+    type Output = Result<Vec<T>, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        assert!(!this.finished, "`Gather` polled after completion");
+        if let Some(c) = ready!(poll_cancel(&mut this.set, &mut this.cancelled, cx)) {
+            this.finished = true;
+            return Poll::Ready(Err(JoinError::Cancelled(c)));
+        }
+        while let Some(index) = ready!(this.set.poll_finished(cx)) {
+            match this.set.take_outcome(index) {
+                Ok(value) => this.values[index] = Some(value),
+                Err(error) => {
+                    this.finished = true;
+                    this.values.clear();
+                    this.set.detach_all();
+                    return Poll::Ready(Err(error));
+                }
+            }
+        }
+        this.finished = true;
+        let values = std::mem::take(&mut this.values);
+        Poll::Ready(Ok(values
+            .into_iter()
+            .map(|v| v.expect("every task gave a value"))
+            .collect()))
+    }
+}
+
+/// The cancellation point shared by [`gather`] and
+/// [`gather_settled`](super::gather_settled).
+///
+/// On a delivered cancellation, requests cancellation of every unfinished
+/// task, then waits for all of them to finish and returns
+/// `Ready(Some(cancelled))`. `Ready(None)`: not cancelled, go on.
+///
+/// While it waits, later cancellation requests are not taken: they stay
+/// pending and are delivered at the next cancellation point after `gather`
+/// returns. Taking one would force a choice between two `Cancelled` values
+/// (say a timeout's and the task's own), and dropping either would swallow
+/// that cancellation.
+pub(super) fn poll_cancel<T>(
+    set: &mut TaskSet<T>,
+    cancelled: &mut Option<Cancelled>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Cancelled>> {
+    if cancelled.is_none() {
+        let Some(c) = take_pending_cancel() else {
+            return Poll::Ready(None);
+        };
+        set.cancel_unfinished(c.message());
+        *cancelled = Some(c);
+    }
+    ready!(set.poll_drain(cx));
+    Poll::Ready(cancelled.take())
+}
+
+// Nothing is pinned structurally: the tasks and outputs are only moved.
+impl<T> Unpin for Gather<T> {}
+
+impl<T> fmt::Debug for Gather<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gather")
+            .field("tasks", &self.set.len())
+            .field("remaining", &self.set.unreported())
+            .field("cancelling", &self.cancelled.is_some())
+            .finish()
+    }
+}

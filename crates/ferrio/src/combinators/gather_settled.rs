@@ -1,0 +1,153 @@
+//! [`gather_settled`]: run many tasks, get every outcome in order.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use super::gather::poll_cancel;
+use super::spawn_all::spawn_all;
+use super::task_set::TaskSet;
+use crate::{Cancelled, JoinError, Task};
+
+/// Spawns every future of `futures` as a task and waits for all of them,
+/// returning every outcome in argument order: asyncio's
+/// `gather(*aws, return_exceptions=True)`, JavaScript's
+/// `Promise.allSettled`.
+///
+/// The tasks are spawned at this call; for tasks already spawned, use
+/// [`gather_settled_tasks`]. A task that panicked or ended cancelled on its
+/// own has its [`JoinError`] in its slot; a failure never stops the others.
+///
+/// # Cancel safety
+///
+/// A cancellation point. If the awaiting task is cancelled,
+/// `gather_settled` cancels every task that is not done yet, waits until
+/// all of them have finished (a further cancellation request meanwhile
+/// stays pending, for the next cancellation point), and returns
+/// `Err(Cancelled)` — the awaiting task's own, to propagate with `?`. The
+/// outcomes are dropped. Dropping the future before it completes leaves
+/// the tasks running, detached.
+///
+/// # Panics
+///
+/// As [`spawn`](crate::spawn): if no loop is running on this thread, or it
+/// is closing.
+///
+/// ```
+/// ferrio::EventLoop::new().unwrap()
+///     .run_until_complete(async {
+///         let outcomes = ferrio::combinators::gather_settled((0..3).map(|i| async move {
+///             if i == 1 {
+///                 panic!("task {i} failed");
+///             }
+///             i
+///         }))
+///         .await
+///         .unwrap();
+///         assert_eq!(*outcomes[0].as_ref().unwrap(), 0);
+///         assert!(outcomes[1].as_ref().unwrap_err().is_panic());
+///         assert_eq!(*outcomes[2].as_ref().unwrap(), 2);
+///     })
+///     .unwrap();
+/// ```
+#[track_caller]
+pub fn gather_settled<I>(futures: I) -> GatherSettled<<I::Item as Future>::Output>
+where
+    I: IntoIterator,
+    I::Item: Future + 'static,
+{
+    gather_settled_tasks(spawn_all(futures))
+}
+
+/// [`gather_settled`] over tasks already spawned: the same rules, without
+/// spawning anything. Cancelling the future cancels these very tasks.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let slow = ferrio::spawn(async {
+///             ferrio::sleep(Duration::from_secs(60)).await?;
+///             Ok::<_, ferrio::Cancelled>("slow")
+///         });
+///         slow.cancel();
+///         let fast = ferrio::spawn(async { Ok("fast") });
+///         let outcomes = ferrio::combinators::gather_settled_tasks([slow, fast]).await.unwrap();
+///         assert!(outcomes[0].as_ref().unwrap_err().is_cancelled());
+///         assert_eq!(outcomes[1].as_ref().unwrap().as_ref().unwrap(), &"fast");
+///     })
+///     .unwrap();
+/// ```
+pub fn gather_settled_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> GatherSettled<T> {
+    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
+    GatherSettled {
+        outcomes: (0..tasks.len()).map(|_| None).collect(),
+        set: TaskSet::new(tasks),
+        cancelled: None,
+        finished: false,
+    }
+}
+
+/// The future returned by [`gather_settled`] and [`gather_settled_tasks`].
+#[must_use = "futures do nothing unless awaited; the tasks run anyway"]
+pub struct GatherSettled<T> {
+    set: TaskSet<T>,
+    outcomes: Vec<Option<Result<T, JoinError>>>,
+    cancelled: Option<Cancelled>,
+    finished: bool,
+}
+
+impl<T> GatherSettled<T> {
+    /// How many tasks are gathered.
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Whether no task is gathered (the future then completes at once).
+    pub fn is_empty(&self) -> bool {
+        self.set.len() == 0
+    }
+
+    /// How many tasks have not finished yet, as far as the future has seen.
+    pub fn remaining(&self) -> usize {
+        self.set.unreported()
+    }
+}
+
+impl<T> Future for GatherSettled<T> {
+    type Output = Result<Vec<Result<T, JoinError>>, Cancelled>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        assert!(!this.finished, "`GatherSettled` polled after completion");
+        if let Some(c) = ready!(poll_cancel(&mut this.set, &mut this.cancelled, cx)) {
+            this.finished = true;
+            this.outcomes.clear();
+            return Poll::Ready(Err(c));
+        }
+        while let Some(index) = ready!(this.set.poll_finished(cx)) {
+            this.outcomes[index] = Some(this.set.take_outcome(index));
+        }
+        this.finished = true;
+        let outcomes = std::mem::take(&mut this.outcomes);
+        Poll::Ready(Ok(outcomes
+            .into_iter()
+            .map(|o| o.expect("every task has an outcome"))
+            .collect()))
+    }
+}
+
+// Nothing is pinned structurally: the tasks and outputs are only moved.
+impl<T> Unpin for GatherSettled<T> {}
+
+impl<T> fmt::Debug for GatherSettled<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GatherSettled")
+            .field("tasks", &self.set.len())
+            .field("remaining", &self.set.unreported())
+            .field("cancelling", &self.cancelled.is_some())
+            .finish()
+    }
+}
