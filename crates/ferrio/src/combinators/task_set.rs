@@ -93,13 +93,10 @@ impl<T> TaskSet<T> {
         self.foreign.iter().any(|(i, _)| *i == index)
     }
 
-    /// Whether task `index` finished without a value: cancelled, panicked,
-    /// or of another loop.
+    /// Whether task `index` failed: panicked, or is of another loop. A
+    /// cancelled task is not a failure (asyncio's `FIRST_EXCEPTION`).
     pub(crate) fn is_failure(&self, index: usize) -> bool {
-        self.is_foreign(index)
-            || self.tasks[index]
-                .as_ref()
-                .is_some_and(|t| t.cancelled() || t.panicked())
+        self.is_foreign(index) || self.tasks[index].as_ref().is_some_and(|t| t.panicked())
     }
 
     /// The index of a task that finished and was not reported yet;

@@ -18,10 +18,9 @@ use crate::{Cancelled, JoinError, Task};
 pub enum ReturnWhen {
     /// As soon as any task is done (or all, if there are none).
     FirstCompleted,
-    /// As soon as any task fails — panics or ends cancelled — or when all
-    /// are done. (asyncio's `FIRST_EXCEPTION` does not count a cancelled
-    /// task as an exception; ferrio does: either way the task gave no
-    /// value.)
+    /// As soon as any task fails (panics), or when all are done. As in
+    /// asyncio's `FIRST_EXCEPTION`, a task that ends cancelled is not a
+    /// failure.
     FirstException,
     /// When every task is done. The default.
     #[default]
