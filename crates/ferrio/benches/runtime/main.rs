@@ -60,6 +60,8 @@
 //!   (`benches/runtime/structured.rs`): ferrio's `combinators::gather`,
 //!   tokio's `JoinSet::join_all`, smol spawn + await every handle.
 //!   Informational.
+//! - `task_group`: a `TaskGroup` of 100,000 trivial children against tokio's
+//!   `JoinSet` (smol: spawn + await). Target: at least as fast (≥ 1×).
 //! - `memory`: RSS growth while 1,000,000 tasks each await
 //!   `std::future::pending()`, divided by 1,000,000. Each runtime is measured
 //!   in a fresh child process (this binary re-executed with
@@ -83,13 +85,14 @@ use runtimes::{Ferrio, Rt, Smol, Tokio};
 const DEFAULT_RUNS: usize = 5;
 
 /// Every workload, in the order they run; filter arguments match substrings.
-const WORKLOADS: [&str; 8] = [
+const WORKLOADS: [&str; 9] = [
     "spawn_join",
     "pingpong",
     "pingpong_native",
     "timers",
     "yield",
     "gather",
+    "task_group",
     "memory",
     "memory_burst",
 ];
@@ -212,6 +215,11 @@ fn main() {
         on_each_runtime!(workloads::yield_many),
     );
     timed("gather", Target::Info, on_each_runtime!(structured::gather));
+    timed(
+        "task_group",
+        Target::AtLeast(1.0),
+        on_each_runtime!(structured::task_group),
+    );
     for (name, mode, target) in [
         ("memory", Mode::Batched, Target::NoMoreThanTokio),
         ("memory_burst", Mode::Burst, Target::Info),

@@ -80,3 +80,49 @@ pub fn gather<R: GatherAll>(rt: &R) {
     });
     assert_eq!(sum, n * (n - 1) / 2, "{}: gather sum", R::NAME);
 }
+
+/// A runtime's structured-concurrency scope: every child is waited for,
+/// and (ferrio) the first failure would cancel the rest.
+pub trait GroupAll: GatherAll {
+    /// Runs every future as a child of one group and returns their outputs.
+    fn group_all(&self, n: u64) -> impl Future<Output = Vec<u64>> {
+        self.gather_all((0..n).map(|i| async move { black_box(i) }))
+    }
+}
+
+impl GroupAll for Ferrio {
+    async fn group_all(&self, n: u64) -> Vec<u64> {
+        use ferrio::task_group::TaskGroup;
+        let children = TaskGroup::run(|group| async move {
+            let mut children = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                let child = group
+                    .spawn(async move { Ok::<u64, ferrio::Cancelled>(black_box(i)) })
+                    .expect("ferrio: the group is open");
+                children.push(child);
+            }
+            Ok::<_, ferrio::Cancelled>(children)
+        })
+        .await
+        .expect("ferrio: the task group failed");
+        let mut outputs = Vec::with_capacity(children.len());
+        for child in children {
+            outputs.push(child.await.expect("ferrio: a child failed"));
+        }
+        outputs
+    }
+}
+
+/// tokio's `JoinSet` is its task group.
+impl GroupAll for Tokio {}
+
+/// smol has no task group: spawn and await every handle.
+impl GroupAll for Smol {}
+
+/// A task group of `GATHER_TASKS` trivial children (tokio: a `JoinSet`);
+/// checks the sum of their outputs.
+pub fn task_group<R: GroupAll>(rt: &R) {
+    let n = GATHER_TASKS;
+    let sum: u64 = rt.block_on(async { rt.group_all(n).await.into_iter().sum() });
+    assert_eq!(sum, n * (n - 1) / 2, "{}: task_group sum", R::NAME);
+}

@@ -90,6 +90,10 @@ struct GroupState<E> {
     scope: Rc<CancelScope>,
     children: RefCell<Vec<TaskRef>>,
     running: Cell<usize>,
+    /// Children whose future was dropped without returning (panicked,
+    /// aborted, cancelled before starting): checked for a panic once they
+    /// are complete.
+    unreturned: RefCell<Vec<usize>>,
     failures: RefCell<Vec<Failure<E>>>,
     aborting: Cell<bool>,
     finished: Cell<bool>,
@@ -100,6 +104,21 @@ impl<E> GroupState<E> {
     fn fail(&self, failure: Failure<E>) {
         self.failures.borrow_mut().push(failure);
         self.abort();
+    }
+
+    /// Records the panics of children that ended without returning.
+    fn collect_panics(&self) {
+        let unreturned = std::mem::take(&mut *self.unreturned.borrow_mut());
+        for index in unreturned {
+            let child = self.children.borrow()[index].clone();
+            if let Some(panic) = child.take_panic() {
+                self.fail(Failure {
+                    task_id: Some(child.id()),
+                    name: child.name(),
+                    error: FailureKind::Panic(panic),
+                });
+            }
+        }
     }
 
     /// Cancels every child still running and the body (once).
@@ -139,6 +158,7 @@ impl<E: 'static> TaskGroup<E> {
             scope: CancelScope::new(),
             children: RefCell::new(Vec::new()),
             running: Cell::new(0),
+            unreturned: RefCell::new(Vec::new()),
             failures: RefCell::new(Vec::new()),
             aborting: Cell::new(false),
             finished: Cell::new(false),
@@ -204,9 +224,17 @@ impl<E: 'static> TaskGroup<E> {
         if state.aborting.get() || state.finished.get() {
             return Err(SpawnError::GroupShuttingDown);
         }
-        let reporter = self.state.clone();
+        let index = state.children.borrow().len();
+        let guard = ChildGuard {
+            state: self.state.clone(),
+            index,
+            returned: false,
+        };
         let task = builder.spawn(async move {
-            match future.await {
+            let mut guard = guard;
+            let outcome = future.await;
+            guard.returned = true;
+            match outcome {
                 Ok(value) => Ok(value),
                 Err(error) => match scope::held_cancellation() {
                     // It ended by a cancellation (the group's abort, or
@@ -217,7 +245,7 @@ impl<E: 'static> TaskGroup<E> {
                     }
                     None => {
                         let me = task::current().expect("a group child runs as a task");
-                        reporter.fail(Failure {
+                        guard.state.fail(Failure {
                             task_id: Some(me.id()),
                             name: me.name(),
                             error: FailureKind::Error(error),
@@ -229,18 +257,6 @@ impl<E: 'static> TaskGroup<E> {
         })?;
         state.children.borrow_mut().push((*task).clone());
         state.running.set(state.running.get() + 1);
-        let watcher = self.state.clone();
-        task.add_done_callback(move |child| {
-            watcher.running.set(watcher.running.get() - 1);
-            if let Some(panic) = child.take_panic() {
-                watcher.fail(Failure {
-                    task_id: Some(child.id()),
-                    name: child.name(),
-                    error: FailureKind::Panic(panic),
-                });
-            }
-            watcher.scope.wake();
-        });
         Ok(GroupTask::new(task))
     }
 
@@ -253,6 +269,26 @@ impl<E: 'static> TaskGroup<E> {
     /// and body are being cancelled.
     pub fn is_aborting(&self) -> bool {
         self.state.aborting.get()
+    }
+}
+
+/// Lives in a child's future: counts the child out of the group when the
+/// future ends or is dropped, and wakes the group.
+struct ChildGuard<E> {
+    state: Rc<GroupState<E>>,
+    index: usize,
+    /// The child's future returned (its error, if any, is recorded).
+    returned: bool,
+}
+
+impl<E> Drop for ChildGuard<E> {
+    fn drop(&mut self) {
+        let state = &self.state;
+        state.running.set(state.running.get() - 1);
+        if !self.returned {
+            state.unreturned.borrow_mut().push(self.index);
+        }
+        state.scope.wake();
     }
 }
 
@@ -337,6 +373,7 @@ where
                 }
             }
         }
+        state.collect_panics();
         if state.running.get() > 0 {
             if let Some(cancelled) = take_pending_cancel() {
                 this.outer_cancel.get_or_insert(cancelled);
