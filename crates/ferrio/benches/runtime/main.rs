@@ -75,6 +75,7 @@ mod handoff;
 mod memory;
 mod runtimes;
 mod structured;
+mod sync;
 mod workloads;
 
 use std::time::{Duration, Instant};
@@ -85,14 +86,18 @@ use runtimes::{Ferrio, Rt, Smol, Tokio};
 const DEFAULT_RUNS: usize = 5;
 
 /// Every workload, in the order they run; filter arguments match substrings.
-const WORKLOADS: [&str; 9] = [
+const WORKLOADS: &[&str] = &[
     "spawn_join",
     "pingpong",
     "pingpong_native",
+    "pingpong_queue",
     "timers",
     "yield",
     "gather",
     "task_group",
+    "semaphore_fanout",
+    "queue_throughput",
+    "lock_contention",
     "memory",
     "memory_burst",
 ];
@@ -219,6 +224,26 @@ fn main() {
         "task_group",
         Target::AtLeast(1.0),
         on_each_runtime!(structured::task_group),
+    );
+    timed(
+        "pingpong_queue",
+        Target::Info,
+        on_each_runtime!(sync::pingpong_queue),
+    );
+    timed(
+        "semaphore_fanout",
+        Target::AtLeast(1.0),
+        on_each_runtime!(sync::semaphore_fanout),
+    );
+    timed(
+        "queue_throughput",
+        Target::AtLeast(1.0),
+        on_each_runtime!(sync::queue_throughput),
+    );
+    timed(
+        "lock_contention",
+        Target::AtLeast(1.0),
+        on_each_runtime!(sync::lock_contention),
     );
     for (name, mode, target) in [
         ("memory", Mode::Batched, Target::NoMoreThanTokio),

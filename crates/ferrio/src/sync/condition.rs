@@ -1,0 +1,446 @@
+//! [`Condition`]: asyncio's `Condition`, a wait queue tied to a [`Lock`].
+//!
+//! `wait` runs in three phases: it queues on the condition and releases the
+//! lock; it waits to be notified (or cancelled); then it re-acquires the
+//! lock, queueing behind the lock's other waiters, and returns only once it
+//! holds the lock again — even when cancelled, as asyncio's does, so code
+//! after a cancelled wait still runs under the lock. A notification given
+//! to a waiter that is cancelled before it runs passes on to the next
+//! waiter; the shared wait list does that.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::lock::{Lock, LockAcquire, LockGuard, LockStats};
+use super::semaphore::AcquireState;
+use super::wait_list::{Left, WaitKey, WaitList};
+use crate::task::{take_pending_cancel, Cancelled};
+
+/// A condition variable for tasks: asyncio's `Condition`.
+///
+/// Hold the condition's lock (from [`acquire`](Self::acquire)), then
+/// [`wait`](Self::wait) with the guard: the lock is released while waiting
+/// and held again when `wait` returns. [`notify`](Self::notify) wakes the
+/// longest-waiting tasks, [`notify_all`](Self::notify_all) every one.
+/// Several conditions may share one lock ([`with_lock`](Self::with_lock)).
+///
+/// asyncio requires the lock to be held around `notify`; ferrio does not
+/// check it (on one thread no task can slip in between), but holding it
+/// keeps the code portable and clear.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use ferrio::sync::Condition;
+///
+/// ferrio::EventLoop::new().unwrap()
+///     .run_until_complete(async {
+///         let cond = Rc::new(Condition::new());
+///         let items = Rc::new(RefCell::new(Vec::new()));
+///         let (c, i) = (cond.clone(), items.clone());
+///         let consumer = ferrio::spawn(async move {
+///             let guard = c.acquire().await?;
+///             let _guard = c.wait_for(guard, || !i.borrow().is_empty()).await?;
+///             Ok::<_, ferrio::Cancelled>(i.borrow_mut().pop())
+///         });
+///         ferrio::yield_now().await.unwrap();
+///         {
+///             let _guard = cond.acquire().await.unwrap();
+///             items.borrow_mut().push("job");
+///             cond.notify(1);
+///         }
+///         assert_eq!(consumer.await.unwrap().unwrap(), Some("job"));
+///     })
+///     .unwrap();
+/// ```
+pub struct Condition {
+    lock: Rc<Lock>,
+    waiters: RefCell<WaitList<()>>,
+}
+
+/// A snapshot of a [`Condition`]'s state, from [`Condition::statistics`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConditionStats {
+    /// Tasks waiting to be notified.
+    pub waiters: usize,
+    /// The state of the condition's lock.
+    pub lock: LockStats,
+}
+
+impl Condition {
+    /// A condition with a lock of its own.
+    pub fn new() -> Condition {
+        Condition::with_lock(Rc::new(Lock::new()))
+    }
+
+    /// A condition over `lock`, which other conditions may share: asyncio's
+    /// `Condition(lock)`.
+    pub fn with_lock(lock: Rc<Lock>) -> Condition {
+        Condition {
+            lock,
+            waiters: RefCell::new(WaitList::new()),
+        }
+    }
+
+    /// The condition's lock.
+    pub fn lock(&self) -> &Rc<Lock> {
+        &self.lock
+    }
+
+    /// Acquires the condition's lock: asyncio's `acquire()` and
+    /// `async with cond:`.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`Lock::acquire`].
+    pub fn acquire(&self) -> LockAcquire<'_> {
+        self.lock.acquire()
+    }
+
+    /// Takes the condition's lock if it is free now.
+    pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
+        self.lock.try_acquire()
+    }
+
+    /// Whether the condition's lock is held: asyncio's `locked()`.
+    pub fn locked(&self) -> bool {
+        self.lock.locked()
+    }
+
+    /// Releases the lock held by `guard`, waits until notified, then
+    /// re-acquires the lock and returns it as a guard: asyncio's `wait()`.
+    ///
+    /// # Cancel safety
+    ///
+    /// A cancellation point, and as in asyncio the lock is held again
+    /// before the cancellation is reported: the error,
+    /// [`WaitCancelled`], carries the re-acquired guard (`?` drops it, which
+    /// releases the lock, as leaving asyncio's `async with` would).
+    /// Cancellations that arrive while re-acquiring are collected and the
+    /// last one is reported. A notification received just before the
+    /// cancellation passes on to the next waiter. Dropping the future
+    /// instead gives up its place in both queues and holds nothing.
+    ///
+    /// # Panics
+    ///
+    /// If `guard` holds another lock than this condition's.
+    pub fn wait<'a>(&'a self, guard: LockGuard<'a>) -> ConditionWait<'a> {
+        let lock = guard.lock();
+        assert!(
+            std::ptr::eq(lock, &*self.lock),
+            "Condition::wait: the guard holds another lock than the condition's"
+        );
+        ConditionWait {
+            condition: self,
+            lock,
+            phase: Phase::Start(guard),
+            cancelled: None,
+        }
+    }
+
+    /// Waits until `predicate` returns `true`, checking it first and after
+    /// each wake-up, with the lock held: asyncio's `wait_for(predicate)`.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`wait`](Self::wait): a cancelled `wait_for` returns the
+    /// re-acquired guard in [`WaitCancelled`].
+    ///
+    /// # Panics
+    ///
+    /// If `guard` holds another lock than this condition's.
+    pub fn wait_for<'a, P>(&'a self, guard: LockGuard<'a>, predicate: P) -> ConditionWaitFor<'a, P>
+    where
+        P: FnMut() -> bool,
+    {
+        assert!(
+            std::ptr::eq(guard.lock(), &*self.lock),
+            "Condition::wait_for: the guard holds another lock than the condition's"
+        );
+        ConditionWaitFor {
+            condition: self,
+            guard: Some(guard),
+            wait: None,
+            started: false,
+            predicate,
+        }
+    }
+
+    /// Wakes up to `n` of the longest-waiting tasks: asyncio's `notify(n)`.
+    /// Returns how many were woken. Each still has to re-acquire the lock.
+    pub fn notify(&self, n: usize) -> usize {
+        let mut woken = 0;
+        while woken < n {
+            let granted = self.waiters.borrow_mut().grant_one(());
+            match granted {
+                Ok(waker) => {
+                    waker.wake();
+                    woken += 1;
+                }
+                Err(()) => break,
+            }
+        }
+        woken
+    }
+
+    /// Wakes every waiting task: asyncio's `notify_all()`. Returns how many
+    /// were woken.
+    pub fn notify_all(&self) -> usize {
+        let wakers = self.waiters.borrow_mut().grant_all(|| ());
+        let woken = wakers.len();
+        wakers.into_iter().for_each(|w| w.wake());
+        woken
+    }
+
+    /// Waiters and lock state, for diagnostics.
+    pub fn statistics(&self) -> ConditionStats {
+        ConditionStats {
+            waiters: self.waiters.borrow().waiting(),
+            lock: self.lock.statistics(),
+        }
+    }
+}
+
+impl Default for Condition {
+    fn default() -> Condition {
+        Condition::new()
+    }
+}
+
+impl fmt::Debug for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stats = self.statistics();
+        f.debug_struct("Condition")
+            .field("waiters", &stats.waiters)
+            .field("lock", &*self.lock)
+            .finish()
+    }
+}
+
+/// A [`Condition`] wait was cancelled; the lock is held again, by `guard`.
+///
+/// Converts into [`Cancelled`] (dropping the guard, so releasing the lock)
+/// for `?`.
+pub struct WaitCancelled<'a> {
+    /// The condition's lock, re-acquired before the cancellation was
+    /// reported.
+    pub guard: LockGuard<'a>,
+    /// The task's cancellation: propagate it to end the task cancelled.
+    pub cancelled: Cancelled,
+}
+
+impl From<WaitCancelled<'_>> for Cancelled {
+    fn from(e: WaitCancelled<'_>) -> Cancelled {
+        e.cancelled
+    }
+}
+
+impl fmt::Debug for WaitCancelled<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitCancelled")
+            .field("cancelled", &self.cancelled)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for WaitCancelled<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} while waiting on a Condition (the lock is held again; propagate the \
+             cancellation with `?` or drop the guard to release it)",
+            self.cancelled
+        )
+    }
+}
+
+impl std::error::Error for WaitCancelled<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cancelled)
+    }
+}
+
+enum Phase<'a> {
+    /// Not polled yet: still holding the lock.
+    Start(LockGuard<'a>),
+    /// Lock released, queued on the condition.
+    Notify(WaitKey),
+    /// Notified or cancelled: re-acquiring the lock.
+    Relock(AcquireState),
+    Done,
+}
+
+impl fmt::Debug for Phase<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Phase::Start(_) => f.write_str("Start"),
+            Phase::Notify(_) => f.write_str("Notify"),
+            Phase::Relock(_) => f.write_str("Relock"),
+            Phase::Done => f.write_str("Done"),
+        }
+    }
+}
+
+/// The future returned by [`Condition::wait`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct ConditionWait<'a> {
+    condition: &'a Condition,
+    lock: &'a Lock,
+    phase: Phase<'a>,
+    /// The latest cancellation received, reported once the lock is held.
+    cancelled: Option<Cancelled>,
+}
+
+impl ConditionWait<'_> {
+    /// Leaves the condition's queue, passing on a notification received.
+    fn leave_condition(&self, key: WaitKey) {
+        let left = self.condition.waiters.borrow_mut().leave(key);
+        if let Left::PassedOn(waker) = left {
+            waker.wake();
+        }
+    }
+}
+
+impl<'a> Future for ConditionWait<'a> {
+    type Output = Result<LockGuard<'a>, WaitCancelled<'a>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        loop {
+            match &mut this.phase {
+                Phase::Start(_) => {
+                    if let Some(cancelled) = take_pending_cancel() {
+                        let Phase::Start(guard) = std::mem::replace(&mut this.phase, Phase::Done)
+                        else {
+                            unreachable!()
+                        };
+                        return Poll::Ready(Err(WaitCancelled { guard, cancelled }));
+                    }
+                    let key = this.condition.waiters.borrow_mut().push(cx.waker().clone());
+                    // Releasing the lock may hand it to its next waiter.
+                    drop(std::mem::replace(&mut this.phase, Phase::Notify(key)));
+                    return Poll::Pending;
+                }
+                Phase::Notify(key) => {
+                    let key = *key;
+                    if let Some(cancelled) = take_pending_cancel() {
+                        this.leave_condition(key);
+                        this.cancelled = Some(cancelled);
+                    } else {
+                        let notified = this.condition.waiters.borrow_mut().poll(key, cx.waker());
+                        if notified.is_pending() {
+                            return Poll::Pending;
+                        }
+                    }
+                    this.phase = Phase::Relock(AcquireState::new());
+                }
+                Phase::Relock(state) => {
+                    if let Some(cancelled) = take_pending_cancel() {
+                        this.cancelled = Some(cancelled);
+                    }
+                    if state
+                        .poll_uncancellable(this.lock.semaphore(), cx)
+                        .is_pending()
+                    {
+                        return Poll::Pending;
+                    }
+                    this.phase = Phase::Done;
+                    let guard = LockGuard::new(this.lock);
+                    return Poll::Ready(match this.cancelled.take() {
+                        None => Ok(guard),
+                        Some(cancelled) => Err(WaitCancelled { guard, cancelled }),
+                    });
+                }
+                Phase::Done => panic!("ConditionWait polled after it completed"),
+            }
+        }
+    }
+}
+
+impl Drop for ConditionWait<'_> {
+    fn drop(&mut self) {
+        match std::mem::replace(&mut self.phase, Phase::Done) {
+            Phase::Notify(key) => self.leave_condition(key),
+            Phase::Relock(mut state) => state.abandon(self.lock.semaphore()),
+            // `Start` drops its guard, releasing the lock.
+            Phase::Start(_) | Phase::Done => {}
+        }
+    }
+}
+
+impl fmt::Debug for ConditionWait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConditionWait")
+            .field("condition", self.condition)
+            .field("phase", &self.phase)
+            .finish()
+    }
+}
+
+/// The future returned by [`Condition::wait_for`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct ConditionWaitFor<'a, P> {
+    condition: &'a Condition,
+    /// The guard between waits (while the predicate is checked).
+    guard: Option<LockGuard<'a>>,
+    /// The wait in progress, if any.
+    wait: Option<ConditionWait<'a>>,
+    started: bool,
+    predicate: P,
+}
+
+// The predicate is only ever called through `&mut`, never pinned.
+impl<P> Unpin for ConditionWaitFor<'_, P> {}
+
+impl<'a, P> Future for ConditionWaitFor<'a, P>
+where
+    P: FnMut() -> bool,
+{
+    type Output = Result<LockGuard<'a>, WaitCancelled<'a>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if !this.started {
+            this.started = true;
+            if let Some(cancelled) = take_pending_cancel() {
+                let guard = this
+                    .guard
+                    .take()
+                    .expect("ConditionWaitFor starts with a guard");
+                return Poll::Ready(Err(WaitCancelled { guard, cancelled }));
+            }
+        }
+        loop {
+            if let Some(wait) = &mut this.wait {
+                match Pin::new(wait).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(result) => {
+                        this.wait = None;
+                        this.guard = Some(result?);
+                    }
+                }
+            }
+            let guard = this
+                .guard
+                .take()
+                .expect("ConditionWaitFor polled after it completed");
+            if (this.predicate)() {
+                return Poll::Ready(Ok(guard));
+            }
+            this.wait = Some(this.condition.wait(guard));
+        }
+    }
+}
+
+impl<P> fmt::Debug for ConditionWaitFor<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConditionWaitFor")
+            .field("condition", self.condition)
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,189 @@
+//! [`Event`]: asyncio's `Event`, a flag tasks can wait for.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::wait_list::{WaitKey, WaitList};
+use crate::task::{take_pending_cancel, Cancelled};
+
+/// A flag that tasks can wait for: asyncio's `Event`.
+///
+/// [`set`](Self::set) wakes every waiting task; until [`clear`](Self::clear)
+/// further [`wait`](Self::wait)s return at once. A task woken by `set`
+/// returns even if the event is cleared again before it runs.
+///
+/// ```
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// use ferrio::sync::Event;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let ready = Rc::new(Event::new());
+///         let r = ready.clone();
+///         let waiter = ferrio::spawn(async move {
+///             r.wait().await?;
+///             Ok::<_, ferrio::Cancelled>(ferrio::time())
+///         });
+///         let t0 = ferrio::time();
+///         ferrio::sleep(Duration::from_secs(5)).await.unwrap();
+///         ready.set();
+///         let woke_at = waiter.await.unwrap().unwrap();
+///         assert_eq!(woke_at - t0, Duration::from_secs(5));
+///     })
+///     .unwrap();
+/// ```
+pub struct Event {
+    set: Cell<bool>,
+    waiters: RefCell<WaitList<()>>,
+}
+
+/// A snapshot of an [`Event`]'s state, from [`Event::statistics`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventStats {
+    /// Whether the flag is set.
+    pub set: bool,
+    /// Tasks waiting for it.
+    pub waiters: usize,
+}
+
+impl Event {
+    /// An event that is not set.
+    pub const fn new() -> Event {
+        Event {
+            set: Cell::new(false),
+            waiters: RefCell::new(WaitList::new()),
+        }
+    }
+
+    /// Sets the flag and wakes every waiting task: asyncio's `set()`.
+    /// Setting a set event does nothing.
+    pub fn set(&self) {
+        if self.set.replace(true) {
+            return;
+        }
+        let wakers = self.waiters.borrow_mut().grant_all(|| ());
+        wakers.into_iter().for_each(|w| w.wake());
+    }
+
+    /// Clears the flag: asyncio's `clear()`. Tasks already woken by
+    /// [`set`](Self::set) still return.
+    pub fn clear(&self) {
+        self.set.set(false);
+    }
+
+    /// Whether the flag is set: asyncio's `is_set()`.
+    pub fn is_set(&self) -> bool {
+        self.set.get()
+    }
+
+    /// Waits until the flag is set: asyncio's `wait()`. Returns at once if
+    /// it is set already.
+    ///
+    /// # Cancel safety
+    ///
+    /// A cancellation point. Cancelling `wait` leaves the queue; it takes
+    /// nothing from the other waiters, which are all woken by `set` alike.
+    pub fn wait(&self) -> EventWait<'_> {
+        EventWait {
+            event: self,
+            state: State::Idle,
+        }
+    }
+
+    /// Flag and waiters, for diagnostics.
+    pub fn statistics(&self) -> EventStats {
+        EventStats {
+            set: self.set.get(),
+            waiters: self.waiters.borrow().waiting(),
+        }
+    }
+}
+
+impl Default for Event {
+    fn default() -> Event {
+        Event::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stats = self.statistics();
+        f.debug_struct("Event")
+            .field("set", &stats.set)
+            .field("waiters", &stats.waiters)
+            .finish()
+    }
+}
+
+#[derive(Debug)]
+enum State {
+    Idle,
+    Waiting(WaitKey),
+    Done,
+}
+
+/// The future returned by [`Event::wait`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct EventWait<'a> {
+    event: &'a Event,
+    state: State,
+}
+
+impl EventWait<'_> {
+    fn leave(&mut self) {
+        if let State::Waiting(key) = std::mem::replace(&mut self.state, State::Done) {
+            // Broadcast wake-ups do not pass on: nothing to hand over.
+            let _ = self.event.waiters.borrow_mut().leave(key);
+        }
+    }
+}
+
+impl Future for EventWait<'_> {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(cancelled) = take_pending_cancel() {
+            this.leave();
+            return Poll::Ready(Err(cancelled));
+        }
+        match this.state {
+            State::Idle => {
+                if this.event.set.get() {
+                    this.state = State::Done;
+                    return Poll::Ready(Ok(()));
+                }
+                let key = this.event.waiters.borrow_mut().push(cx.waker().clone());
+                this.state = State::Waiting(key);
+                Poll::Pending
+            }
+            State::Waiting(key) => {
+                let polled = this.event.waiters.borrow_mut().poll(key, cx.waker());
+                if polled.is_ready() {
+                    this.state = State::Done;
+                }
+                polled.map(Ok)
+            }
+            State::Done => panic!("EventWait polled after it completed"),
+        }
+    }
+}
+
+impl Drop for EventWait<'_> {
+    fn drop(&mut self) {
+        self.leave();
+    }
+}
+
+impl fmt::Debug for EventWait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventWait")
+            .field("event", self.event)
+            .field("state", &self.state)
+            .finish()
+    }
+}
