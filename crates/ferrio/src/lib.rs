@@ -40,6 +40,7 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod blocking;
 pub mod combinators;
 pub mod event_loop;
 pub mod future;
@@ -52,6 +53,7 @@ pub mod task;
 pub mod task_group;
 pub mod time;
 
+pub use blocking::{run_in_executor, to_thread};
 pub use combinators::{as_completed, gather, gather_settled, wait, ReturnWhen};
 pub use event_loop::{
     CallbackHandle, EventLoop, Handle, RunError, SpawnError, ThreadsafeHandle, TimerHandle,

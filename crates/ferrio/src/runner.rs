@@ -118,6 +118,7 @@ impl Runner {
             task.add_done_callback(move |_| pending.set(pending.get() - 1));
         }
         self.event_loop.run_until(|_| pending.get() == 0)?;
+        crate::blocking::shutdown_default_pool(self.event_loop.inner());
         self.event_loop.close()
     }
 }

@@ -75,6 +75,25 @@ pub(crate) struct Inner {
     /// debug mode and while a watchdog runs. Off, the poll path reads no
     /// clock.
     pub(crate) track_activity: Cell<bool>,
+    /// Outstanding [`ClockHold`]s: while any exists, an idle virtual clock
+    /// waits for the reactor instead of jumping to the next deadline.
+    clock_holds: Cell<usize>,
+    /// The default pool of `to_thread`, created on first use; shut down
+    /// by the `Runner` when it closes the loop.
+    pub(crate) default_pool: RefCell<Option<crate::blocking::ThreadPool>>,
+}
+
+/// Keeps the virtual clock from auto-advancing while work runs on another
+/// thread (e.g. `to_thread`), whose completion arrives as a wake-up rather
+/// than as a timer. Released on drop.
+pub(crate) struct ClockHold {
+    inner: Rc<Inner>,
+}
+
+impl Drop for ClockHold {
+    fn drop(&mut self) {
+        self.inner.clock_holds.set(self.inner.clock_holds.get() - 1);
+    }
 }
 
 impl Inner {
@@ -102,9 +121,20 @@ impl Inner {
             debug: Cell::new(false),
             slow_callback_duration: Cell::new(DEFAULT_SLOW_CALLBACK),
             track_activity: Cell::new(false),
+            clock_holds: Cell::new(0),
+            default_pool: RefCell::new(None),
         });
         super::context::register(&inner);
         Ok(inner)
+    }
+
+    /// Holds the virtual clock still until the returned guard is dropped
+    /// (see [`ClockHold`]). No effect on a real clock.
+    pub(crate) fn hold_clock(self: &Rc<Self>) -> ClockHold {
+        self.clock_holds.set(self.clock_holds.get() + 1);
+        ClockHold {
+            inner: self.clone(),
+        }
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -180,6 +210,9 @@ impl Inner {
         let next = self.timers.borrow_mut().next_deadline();
         match next {
             None => self.poll_io(None),
+            // Work is in flight on another thread: wait for it rather than
+            // let the virtual clock run ahead of it.
+            Some(_) if self.clock.is_virtual() && self.clock_holds.get() > 0 => self.poll_io(None),
             Some(deadline) if self.clock.is_virtual() => {
                 // Idle with a virtual clock: take what is already there,
                 // and if that readies nothing, jump to the next deadline.

@@ -13,6 +13,7 @@ mod exception;
 mod handle;
 pub(crate) mod inner;
 pub(crate) mod remote;
+mod submit;
 pub(crate) mod timers;
 
 use std::fmt;
@@ -25,6 +26,7 @@ pub use callback::{CallbackHandle, TimerHandle};
 pub use error::{LoopClosed, RunError, SpawnError};
 pub use exception::{default_exception_handler, ExceptionContext, ExceptionKind, TaskInfo};
 pub use handle::{Handle, ThreadsafeHandle};
+pub use submit::{SubmitError, Submitted};
 
 use inner::{Inner, State};
 

@@ -1,0 +1,637 @@
+//! [`ThreadsafeHandle::submit`]: run a `Send` future on another thread's
+//! loop and wait for its result — asyncio's `run_coroutine_threadsafe`.
+//!
+//! # The hand-off
+//!
+//! `submit` sends, with `call_soon_threadsafe`, a callback that spawns the
+//! future on the target loop inside a wrapper task (`RunSubmitted`). The
+//! submitter keeps a [`Submitted`] handle. Both share one slot under a mutex:
+//!
+//! - the outcome, `Pending` until the first of: the wrapper finishing
+//!   (value or panic), the wrapper or the callback being dropped unfinished
+//!   (`Aborted` / `LoopClosed`), or [`Submitted::cancel`] (`Cancelled`) —
+//!   later outcomes are dropped by whoever produced them;
+//! - the waker of an awaiting task, and the number of threads blocked in
+//!   `wait`, told through a condition variable (notified only if one waits);
+//! - the cancel request, and the wrapper task's waker so that `cancel` can
+//!   wake it: the wrapper then cancels its own task (`TaskRef::cancel`), so
+//!   the future sees `Cancelled` at its next ferrio await, as a task
+//!   cancelled on its loop does;
+//! - a hold on the awaiting loop's virtual clock while the result is due.
+//!
+//! The loom models at the bottom check the completion/cancel/wait races.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+#[cfg(all(test, ferrio_loom))]
+use loom::sync::Condvar;
+#[cfg(not(all(test, ferrio_loom)))]
+use std::sync::Condvar;
+
+use super::context;
+use super::{LoopId, ThreadsafeHandle};
+use crate::blocking::clock_hold::ClockTicket;
+use crate::loom::{Mutex, MutexGuard};
+use crate::task::{take_pending_cancel, Cancelled, PanicError};
+
+/// Why a [`Submitted`] future gave no value.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SubmitError {
+    /// The target loop was closed before the future could start.
+    LoopClosed,
+    /// The target loop dropped the task before it finished: the loop was
+    /// closed (or the task aborted) while it ran.
+    Aborted,
+    /// The submission was cancelled, through [`Submitted::cancel`] or by
+    /// cancelling the task awaiting it; the task on the target loop received
+    /// a cancellation request.
+    Cancelled(Cancelled),
+    /// The future panicked on the target loop (which keeps running).
+    Panicked(PanicError),
+    /// [`Submitted::wait_timeout`] timed out; the future runs on — wait
+    /// again, or cancel it.
+    Timeout,
+    /// `wait` was called on the thread of the target loop itself, which
+    /// would block forever (the loop could not run the future). Await the
+    /// `Submitted` instead.
+    WouldDeadlock,
+}
+
+impl SubmitError {
+    /// Whether this is [`SubmitError::Cancelled`].
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, SubmitError::Cancelled(_))
+    }
+
+    /// Whether this is [`SubmitError::Panicked`].
+    pub fn is_panic(&self) -> bool {
+        matches!(self, SubmitError::Panicked(_))
+    }
+}
+
+impl fmt::Display for SubmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubmitError::LoopClosed => f.write_str(
+                "the target event loop is closed; the submitted future never ran \
+                 (submit to a loop that is running)",
+            ),
+            SubmitError::Aborted => f.write_str(
+                "the target event loop dropped the submitted future before it finished \
+                 (the loop was closed or the task aborted)",
+            ),
+            SubmitError::Cancelled(c) => write!(f, "the submitted future was {c}"),
+            SubmitError::Panicked(p) => write!(f, "the submitted future panicked: {p}"),
+            SubmitError::Timeout => f.write_str(
+                "the submitted future has not finished yet; it runs on — wait again or cancel it",
+            ),
+            SubmitError::WouldDeadlock => f.write_str(
+                "cannot block waiting for a future submitted to this thread's own event loop: \
+                 it would never run; await the Submitted instead",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SubmitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SubmitError::Cancelled(c) => Some(c),
+            SubmitError::Panicked(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+enum Outcome<T> {
+    Pending,
+    Ready(Result<T, SubmitError>),
+    Taken,
+}
+
+struct State<T> {
+    outcome: Outcome<T>,
+    /// The task awaiting the `Submitted`, if any.
+    waiter: Option<Waker>,
+    /// Threads blocked in `wait`/`wait_timeout`.
+    blocked: usize,
+    hold: Option<ClockTicket>,
+    cancel: bool,
+    /// The wrapper task on the target loop, once it has been polled.
+    task: Option<Waker>,
+}
+
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    ready: Condvar,
+}
+
+impl<T> Shared<T> {
+    fn new() -> Shared<T> {
+        Shared {
+            state: Mutex::new(State {
+                outcome: Outcome::Pending,
+                waiter: None,
+                blocked: 0,
+                hold: None,
+                cancel: false,
+                task: None,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // Critical sections are a few moves that cannot panic halfway.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Settles the outcome unless it is settled already (then `result` is
+    /// dropped here, outside the lock), and tells every waiter.
+    fn complete(&self, result: Result<T, SubmitError>) {
+        let mut state = self.lock();
+        let unwanted = match state.outcome {
+            Outcome::Pending => {
+                state.outcome = Outcome::Ready(result);
+                None
+            }
+            _ => Some(result),
+        };
+        let waiter = state.waiter.take();
+        let hold = state.hold.take();
+        let notify = state.blocked > 0;
+        drop(state);
+        if notify {
+            self.ready.notify_all();
+        }
+        drop(unwanted);
+        // Wake before releasing the awaiting loop's clock hold: both go
+        // through that loop's remote queue, in this order, so it cannot go
+        // idle (and jump its virtual clock) between the two.
+        if let Some(w) = waiter {
+            w.wake();
+        }
+        drop(hold);
+    }
+
+    /// Settles the outcome as cancelled and asks the task to cancel.
+    /// `false` if the outcome was settled already.
+    fn cancel(&self) -> bool {
+        let mut state = self.lock();
+        if !matches!(state.outcome, Outcome::Pending) {
+            return false;
+        }
+        let cancelled = Cancelled::untracked(Some("cancelled through its Submitted handle".into()));
+        state.outcome = Outcome::Ready(Err(SubmitError::Cancelled(cancelled)));
+        state.cancel = true;
+        let task = state.task.take();
+        let waiter = state.waiter.take();
+        let hold = state.hold.take();
+        let notify = state.blocked > 0;
+        drop(state);
+        if notify {
+            self.ready.notify_all();
+        }
+        // Routed to the target loop: the wrapper delivers the cancellation.
+        if let Some(t) = task {
+            t.wake();
+        }
+        if let Some(w) = waiter {
+            w.wake();
+        }
+        drop(hold);
+        true
+    }
+
+    /// Takes the outcome if it is settled.
+    ///
+    /// # Panics
+    ///
+    /// If it was taken already.
+    fn take(state: &mut State<T>) -> Option<Result<T, SubmitError>> {
+        match std::mem::replace(&mut state.outcome, Outcome::Taken) {
+            Outcome::Ready(result) => Some(result),
+            Outcome::Pending => {
+                state.outcome = Outcome::Pending;
+                None
+            }
+            Outcome::Taken => panic!("the result of a Submitted future was already taken"),
+        }
+    }
+
+    /// Blocks until the outcome is settled or `deadline` passes.
+    fn wait_until(&self, deadline: Option<Instant>) -> Result<T, SubmitError> {
+        let mut state = self.lock();
+        state.blocked += 1;
+        let result = loop {
+            if let Some(result) = Shared::take(&mut state) {
+                break result;
+            }
+            match deadline {
+                None => state = self.ready.wait(state).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break Err(SubmitError::Timeout);
+                    }
+                    state = self
+                        .ready
+                        .wait_timeout(state, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+        };
+        state.blocked -= 1;
+        let hold = if matches!(state.outcome, Outcome::Taken) {
+            state.hold.take()
+        } else {
+            None
+        };
+        drop(state);
+        drop(hold);
+        result
+    }
+}
+
+impl ThreadsafeHandle {
+    /// Runs `future` as a task of this handle's loop, from any thread, and
+    /// returns a handle to its result: asyncio's
+    /// `run_coroutine_threadsafe(coro, loop)`.
+    ///
+    /// The future is spawned on the loop's thread (so it need only be `Send`
+    /// to get there). Wait for it from a plain thread with
+    /// [`Submitted::wait`] / [`Submitted::wait_timeout`], or await the
+    /// [`Submitted`] from another loop. A panic of the future comes back as
+    /// [`SubmitError::Panicked`]; the loop keeps running. A closed loop
+    /// gives [`SubmitError::LoopClosed`].
+    ///
+    /// Dropping the `Submitted` does not stop the task; use
+    /// [`Submitted::cancel`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // A loop serving on its own thread until stopped.
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let server = std::thread::spawn(move || {
+    ///     let runner = ferrio::Runner::new().unwrap();
+    ///     runner
+    ///         .run(async move {
+    ///             tx.send(ferrio::EventLoop::current().threadsafe()).unwrap();
+    ///             std::future::pending::<()>().await
+    ///         })
+    ///         .unwrap_err(); // stopped
+    /// });
+    /// let remote = rx.recv().unwrap();
+    ///
+    /// // From this plain thread: run a future there, wait here.
+    /// let answer = remote
+    ///     .submit(async {
+    ///         ferrio::sleep(Duration::from_millis(1)).await.unwrap();
+    ///         42
+    ///     })
+    ///     .wait()
+    ///     .unwrap();
+    /// assert_eq!(answer, 42);
+    ///
+    /// remote.stop().unwrap();
+    /// server.join().unwrap();
+    /// ```
+    #[track_caller]
+    pub fn submit<F>(&self, future: F) -> Submitted<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let location = Location::caller();
+        let shared = Arc::new(Shared::new());
+        let wrapper = RunSubmitted {
+            future: Some(Box::pin(future)),
+            shared: shared.clone(),
+            forwarded: false,
+            started: false,
+        };
+        // If the loop is closed now or before the callback runs, the
+        // callback is dropped and the wrapper reports `LoopClosed`.
+        let _ = self.call_soon_threadsafe(move || spawn_on_loop(wrapper, location));
+        Submitted {
+            shared,
+            loop_id: self.id(),
+            hold_pending: true,
+        }
+    }
+}
+
+/// On the target loop's thread: spawn the wrapper, unless cancelled first.
+fn spawn_on_loop<F>(wrapper: RunSubmitted<F>, location: &'static Location<'static>)
+where
+    F: Future + 'static,
+{
+    if wrapper.shared.lock().cancel {
+        return;
+    }
+    if let Some(inner) = context::current() {
+        if let Ok(task) = crate::task::spawn_on(&inner, wrapper, None, location) {
+            task.detach();
+        }
+    }
+}
+
+/// The task run on the target loop: polls the future, catches its panic,
+/// delivers `Submitted::cancel` as a cancellation of its own task, and
+/// settles the shared outcome.
+struct RunSubmitted<F: Future> {
+    future: Option<Pin<Box<F>>>,
+    shared: Arc<Shared<F::Output>>,
+    forwarded: bool,
+    started: bool,
+}
+
+impl<F: Future> Future for RunSubmitted<F> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        this.started = true;
+        let forward = {
+            let mut state = this.shared.lock();
+            match &state.task {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => state.task = Some(cx.waker().clone()),
+            }
+            state.cancel && !this.forwarded
+        };
+        if forward {
+            this.forwarded = true;
+            if let Some(task) = crate::task::current() {
+                task.cancel_with("cancelled through its Submitted handle");
+            }
+        }
+        let Some(future) = this.future.as_mut() else {
+            return Poll::Ready(());
+        };
+        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => {
+                this.future = None;
+                this.shared.complete(Ok(value));
+                Poll::Ready(())
+            }
+            Err(payload) => {
+                this.future = None;
+                this.shared
+                    .complete(Err(SubmitError::Panicked(panic_error(payload))));
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+impl<F: Future> Drop for RunSubmitted<F> {
+    fn drop(&mut self) {
+        if self.future.take().is_some() {
+            let error = if self.started {
+                SubmitError::Aborted
+            } else {
+                SubmitError::LoopClosed
+            };
+            self.shared.complete(Err(error));
+        }
+    }
+}
+
+/// The panic of the running (wrapper) task, as a [`PanicError`].
+fn panic_error(payload: Box<dyn std::any::Any + Send>) -> PanicError {
+    let task = crate::task::current();
+    PanicError {
+        message: crate::task::panic_message(&*payload).into(),
+        task: task
+            .as_ref()
+            .map_or_else(|| "<unknown>".into(), |t| t.name()),
+        location: task.as_ref().map_or(Location::caller(), |t| t.location()),
+        payload: std::sync::Mutex::new(Some(payload)),
+    }
+}
+
+/// The result of a future submitted to another thread's loop with
+/// [`ThreadsafeHandle::submit`]: asyncio's `concurrent.futures.Future` from
+/// `run_coroutine_threadsafe`.
+///
+/// Wait for it from a plain thread ([`wait`](Self::wait),
+/// [`wait_timeout`](Self::wait_timeout)) or await it from a loop (it is a
+/// `Future`); cancel it from anywhere ([`cancel`](Self::cancel)). `Send`.
+///
+/// # Cancel safety
+///
+/// Awaiting is a cancellation point: if the awaiting task is cancelled, the
+/// await completes at once with [`SubmitError::Cancelled`] and the submitted
+/// task is cancelled too (as asyncio's `wrap_future` does). Its result, if
+/// it still produces one, is dropped.
+///
+/// ```
+/// // Loop B on its own thread; loop A (here) awaits work submitted to B.
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let b = std::thread::spawn(move || {
+///     ferrio::run(async move {
+///         tx.send(ferrio::EventLoop::current().threadsafe()).unwrap();
+///         std::future::pending::<()>().await
+///     })
+/// });
+/// let remote_b = rx.recv().unwrap();
+/// let on_b = ferrio::run(async {
+///     remote_b.submit(async { std::thread::current().id() }).await.unwrap()
+/// })
+/// .unwrap();
+/// assert_eq!(on_b, b.thread().id());
+/// remote_b.stop().unwrap();
+/// assert!(b.join().unwrap().is_err(), "B was stopped");
+/// ```
+#[must_use = "dropping a Submitted does not stop the task; wait for it, await it, or cancel it"]
+pub struct Submitted<T> {
+    shared: Arc<Shared<T>>,
+    loop_id: LoopId,
+    hold_pending: bool,
+}
+
+impl<T> Submitted<T> {
+    /// The loop the future runs on.
+    pub fn loop_id(&self) -> LoopId {
+        self.loop_id
+    }
+
+    /// Whether the outcome is settled (finished, failed or cancelled).
+    pub fn is_done(&self) -> bool {
+        !matches!(self.shared.lock().outcome, Outcome::Pending)
+    }
+
+    /// Cancels the submission: asyncio's `future.cancel()`. If it is not
+    /// settled yet, it settles at once as [`SubmitError::Cancelled`] and the
+    /// task on the target loop receives a cancellation request (it may run
+    /// async cleanup; its eventual result is dropped); returns `true`.
+    /// Returns `false` if the outcome was already settled.
+    pub fn cancel(&self) -> bool {
+        self.shared.cancel()
+    }
+
+    /// Blocks this thread until the future has finished, and returns its
+    /// output: asyncio's `future.result()`.
+    ///
+    /// # Errors
+    ///
+    /// See [`SubmitError`]. [`SubmitError::WouldDeadlock`] at once if this
+    /// thread owns the target loop.
+    pub fn wait(self) -> Result<T, SubmitError> {
+        if context::loop_by_id(self.loop_id).is_some() {
+            return Err(SubmitError::WouldDeadlock);
+        }
+        self.shared.wait_until(None)
+    }
+
+    /// [`wait`](Self::wait) for at most `timeout`: asyncio's
+    /// `future.result(timeout)`. On [`SubmitError::Timeout`] the future runs
+    /// on and this handle stays usable.
+    ///
+    /// # Errors
+    ///
+    /// See [`SubmitError`].
+    ///
+    /// # Panics
+    ///
+    /// If the output was already taken by an earlier call.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<T, SubmitError> {
+        if context::loop_by_id(self.loop_id).is_some() {
+            return Err(SubmitError::WouldDeadlock);
+        }
+        self.shared.wait_until(Instant::now().checked_add(timeout))
+    }
+}
+
+impl<T> Future for Submitted<T> {
+    type Output = Result<T, SubmitError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(c) = take_pending_cancel() {
+            this.shared.cancel();
+            let stale = Shared::take(&mut this.shared.lock());
+            drop(stale);
+            return Poll::Ready(Err(SubmitError::Cancelled(c)));
+        }
+        if this.hold_pending {
+            this.hold_pending = false;
+            if let Some(ticket) = ClockTicket::acquire() {
+                let mut state = this.shared.lock();
+                let spare = if matches!(state.outcome, Outcome::Pending) {
+                    state.hold.replace(ticket)
+                } else {
+                    Some(ticket)
+                };
+                drop(state);
+                drop(spare);
+            }
+        }
+        let mut state = this.shared.lock();
+        match Shared::take(&mut state) {
+            Some(result) => {
+                let hold = state.hold.take();
+                drop(state);
+                drop(hold);
+                Poll::Ready(result)
+            }
+            None => {
+                match &state.waiter {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => state.waiter = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> Drop for Submitted<T> {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        let hold = state.hold.take();
+        let waiter = state.waiter.take();
+        drop(state);
+        drop((hold, waiter));
+    }
+}
+
+impl<T> fmt::Debug for Submitted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.shared.lock().outcome {
+            Outcome::Pending => "pending",
+            Outcome::Ready(_) => "done",
+            Outcome::Taken => "taken",
+        };
+        f.debug_struct("Submitted")
+            .field("loop_id", &self.loop_id)
+            .field("state", &state)
+            .finish()
+    }
+}
+
+#[cfg(all(test, ferrio_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::{AtomicUsize, Ordering};
+
+    struct Dropped(Arc<AtomicUsize>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The target loop completing while a plain thread blocks in `wait`:
+    /// the waiter is never left asleep, and gets the value.
+    #[test]
+    fn loom_submit_completion_reaches_blocked_waiter() {
+        loom::model(|| {
+            let shared = Arc::new(Shared::<u32>::new());
+            let producer = shared.clone();
+            let target = loom::thread::spawn(move || producer.complete(Ok(5)));
+            assert_eq!(shared.wait_until(None).unwrap(), 5);
+            target.join().unwrap();
+        });
+    }
+
+    /// `cancel` racing the task's completion: exactly one outcome wins; a
+    /// value that loses is dropped exactly once, and a waiter blocked
+    /// meanwhile sees the winner.
+    #[test]
+    fn loom_submit_cancel_races_completion() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let shared = Arc::new(Shared::<Dropped>::new());
+            let (producer, d) = (shared.clone(), drops.clone());
+            let target = loom::thread::spawn(move || producer.complete(Ok(Dropped(d))));
+            let canceller = shared.clone();
+            let cancel = loom::thread::spawn(move || canceller.cancel());
+            let result = shared.wait_until(None);
+            let cancelled = cancel.join().unwrap();
+            target.join().unwrap();
+            assert_eq!(
+                cancelled,
+                result.is_err(),
+                "cancel wins iff it returned true"
+            );
+            drop(result);
+            assert_eq!(
+                drops.load(Ordering::SeqCst),
+                1,
+                "the value is dropped exactly once"
+            );
+        });
+    }
+}
