@@ -26,7 +26,7 @@
 //!
 //! The layers, each depending only on those above it:
 //! `reactor` (OS readiness through mio) → [`event_loop`] (run queue, timers,
-//! callbacks, clock) → [`task`] (spawn, cancellation, join) → [`time`]
+//! callbacks, clock) → [`task`] (spawn, cancellation, join) → [`time`](mod@time)
 //! (sleep, yield) → [`Runner`]/[`run`].
 
 #![deny(unsafe_code)]
@@ -42,6 +42,7 @@
 
 pub mod blocking;
 pub mod combinators;
+pub mod debug;
 pub mod event_loop;
 pub mod future;
 mod loom;
@@ -71,6 +72,7 @@ pub mod __private {
     use std::future::Future;
 
     /// Runs the body of `#[ferrio::main]`.
+    #[track_caller]
     pub fn block_on_main<F: Future>(future: F) -> F::Output {
         match crate::run(future) {
             Ok(output) => output,
@@ -82,6 +84,7 @@ pub mod __private {
     }
 
     /// Runs the body of `#[ferrio::test]`.
+    #[track_caller]
     pub fn block_on_test<F: Future>(future: F, virtual_clock: bool) -> F::Output {
         let event_loop = crate::EventLoop::builder()
             .virtual_clock(virtual_clock)

@@ -32,6 +32,7 @@ use crate::task::TaskRef;
 /// .unwrap();
 /// assert_eq!(answer, 42);
 /// ```
+#[track_caller]
 pub fn run<F: Future>(future: F) -> Result<F::Output, RunError> {
     if context::is_running() {
         return Err(RunError::AlreadyRunning);
@@ -75,6 +76,7 @@ impl Runner {
     /// # Errors
     ///
     /// As [`EventLoop::run_until_complete`].
+    #[track_caller]
     pub fn run<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         self.event_loop.run_until_complete(future)
     }

@@ -233,6 +233,7 @@ impl EventLoop {
     /// # Panics
     ///
     /// A panic of the future itself is resumed here, as asyncio re-raises.
+    #[track_caller]
     pub fn run_until_complete<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         let inner = &self.inner;
         match inner.state.get() {

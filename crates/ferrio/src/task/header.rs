@@ -99,6 +99,10 @@ pub(crate) struct Cold {
     /// What the task did, when the loop tracks activity (debug mode, a
     /// watchdog).
     pub(crate) activity: Activity,
+    /// What the task last suspended on (`"sleep"`, `"lock"`, …), noted by
+    /// leaf futures through `task::note_wait` while the loop tracks
+    /// activity; cleared when the task is polled.
+    pub(crate) waiting_on: Option<&'static str>,
     /// The cancel scopes the task is inside while it polls, outermost first.
     pub(crate) scopes: Vec<std::rc::Rc<super::scope::CancelScope>>,
 }

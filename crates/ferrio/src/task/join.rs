@@ -123,6 +123,7 @@ impl<T> Future for Task<T> {
             _ => cx.waker().clone(),
         };
         meta.join_waker.set(Some(waker));
+        super::note_wait("task join");
         Poll::Pending
     }
 }

@@ -12,6 +12,7 @@ use crate::event_loop::RunError;
 
 /// Runs `future` as the loop's main task until it completes or the loop is
 /// stopped. The loop must be installed as the running one.
+#[track_caller]
 pub(crate) fn run_main<F: Future>(inner: &Inner, future: F) -> Result<F::Output, RunError> {
     let meta = new_meta(inner, Some("main".into()), Location::caller());
     // SAFETY: `future` may borrow from our caller. `MainGuard` drops it

@@ -201,6 +201,23 @@ fn link<T>(inner: &Inner, allocated: raw::Allocated<T>) -> Task<T> {
     Task::new(allocated.handle)
 }
 
+/// Diagnostics hook for leaf futures: notes what the running task waits on
+/// (`"sleep"`, `"lock"`, …) for task dumps. Call it when returning
+/// `Poll::Pending`. The first note of a poll wins, so the innermost
+/// awaitable, polled first, names the wait. A no-op (one `Cell` read) unless
+/// the loop tracks activity.
+#[inline]
+pub(crate) fn note_wait(what: &'static str) {
+    context::with_current(|inner| match inner {
+        Some(inner) if inner.track_activity.get() => {
+            RawTask::with_current_meta(&inner.current_task, |meta| {
+                meta.cold_mut(|c| c.waiting_on = c.waiting_on.or(Some(what)));
+            });
+        }
+        _ => {}
+    });
+}
+
 /// The task being run, if called from one: asyncio's `current_task()`.
 pub fn current() -> Option<TaskRef> {
     context::with_current(|inner| RawTask::current(&inner?.current_task)).map(TaskRef::new)

@@ -48,6 +48,14 @@ impl<T> Future for GroupTask<T> {
     }
 }
 
+impl<T> Drop for GroupTask<T> {
+    fn drop(&mut self) {
+        // The group owns and awaits its children: dropping this handle is
+        // not losing the task (no "dropped without being awaited" report).
+        self.task.raw().meta().set(crate::task::header::DETACHED);
+    }
+}
+
 impl<T> Deref for GroupTask<T> {
     type Target = TaskRef;
 

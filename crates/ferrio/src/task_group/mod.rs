@@ -381,6 +381,7 @@ where
             }
             if state.running.get() > 0 {
                 state.scope.remember_waker(cx);
+                task::note_wait("task group");
                 return Poll::Pending;
             }
         }

@@ -44,7 +44,7 @@ pub fn sleep(duration: Duration) -> Sleep {
     }
 }
 
-/// Waits until loop time `deadline` (see [`time`](crate::time)).
+/// Waits until loop time `deadline` (see [`time()`](crate::time())).
 ///
 /// # Cancel safety
 ///
@@ -99,7 +99,11 @@ impl Future for Sleep {
             Deadline::After(d) => deadline_after(inner.clock.now(), d),
         };
         this.deadline = Deadline::At(deadline);
-        this.timer.poll_until(&inner, deadline, cx).map(Ok)
+        let polled = this.timer.poll_until(&inner, deadline, cx);
+        if polled.is_pending() {
+            crate::task::note_wait("sleep");
+        }
+        polled.map(Ok)
     }
 }
 

@@ -333,6 +333,7 @@ impl<F: Future> Future for Timeout<F> {
                     }
                     _ => this.timer.clear(),
                 }
+                crate::task::note_wait("timeout");
                 Poll::Pending
             }
         }
