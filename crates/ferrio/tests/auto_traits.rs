@@ -139,3 +139,27 @@ fn a_join_error_obtained_on_the_loop_can_leave_the_loop_thread() {
         .unwrap();
     assert_eq!(shown, "cancelled: sent away");
 }
+
+// The primitives are single-threaded (Cell/RefCell): never shared across
+// threads. (A fresh `Lock` may be moved to another thread's loop: `Send`
+// is harmless, since waiting borrows it.)
+assert_not_impl!(ferrio::sync::Lock: Sync);
+assert_not_impl!(ferrio::sync::Event: Sync);
+assert_not_impl!(ferrio::sync::Semaphore: Sync);
+// Shared handles (Rc inside) stay on their thread.
+assert_loop_thread_only!(
+    ferrio::queue::Queue<u32>,
+    ferrio::TaskGroup<()>,
+    ferrio::future::Promise<u32>,
+);
+
+#[test]
+fn cross_thread_types_are_send() {
+    assert_send_sync::<ferrio::blocking::ThreadPool>();
+    assert_send_sync::<ferrio::event_loop::Submitted<u32>>();
+    fn assert_send<T: Send>() {}
+    assert_send::<ferrio::blocking::Offload<u32>>();
+    assert_error::<ferrio::blocking::BlockingError>();
+    assert_error::<ferrio::event_loop::SubmitError>();
+    assert_error::<ferrio::TimeoutError>();
+}

@@ -259,6 +259,20 @@ impl Inner {
         }
     }
 
+    /// Whether tasks record their activity now. Always `false` in a build
+    /// with `--cfg ferrio_no_diagnostics`, which compiles the hooks out (to
+    /// measure what they cost when off: see benches/diagnostics_overhead.sh).
+    #[inline]
+    pub(crate) fn tracking(&self) -> bool {
+        !cfg!(ferrio_no_diagnostics) && self.track_activity.get()
+    }
+
+    /// Whether debug mode is on (see [`Inner::tracking`] for the cfg).
+    #[inline]
+    pub(crate) fn debugging(&self) -> bool {
+        !cfg!(ferrio_no_diagnostics) && self.debug.get()
+    }
+
     /// Turns debug mode on or off (and activity tracking with it).
     pub(crate) fn set_debug(&self, enabled: bool) {
         self.debug.set(enabled);
@@ -268,7 +282,7 @@ impl Inner {
 
     fn run_callback(&self, entry: &CallbackEntry) {
         if let Some(f) = entry.take() {
-            let started = self.debug.get().then(Instant::now);
+            let started = self.debugging().then(Instant::now);
             let result = catch_unwind(AssertUnwindSafe(f));
             if let Some(started) = started {
                 let took = started.elapsed();

@@ -165,7 +165,7 @@ where
 
 fn new_meta(inner: &Inner, name: Option<Arc<str>>, location: &'static Location<'static>) -> Meta {
     let meta = new_meta_untracked(inner, name, location);
-    if inner.track_activity.get() {
+    if inner.tracking() {
         let now = inner.clock.now();
         meta.cold_mut(|c| {
             c.activity.spawned_at = Some(now);

@@ -66,7 +66,7 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
     }
     meta.set(STARTED | RUNNING);
     let previous = inner.current_task.replace(Some(task.addr()));
-    let started = inner.track_activity.get().then(Instant::now);
+    let started = inner.tracking().then(Instant::now);
     if started.is_some() {
         meta.cold_mut(|c| c.waiting_on = None);
     }
