@@ -132,6 +132,7 @@ impl Drop for Cold {
 }
 
 impl Meta {
+    #[inline]
     pub(crate) fn new(
         id: TaskId,
         loop_id: LoopId,

@@ -66,16 +66,13 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
     }
     meta.set(STARTED | RUNNING);
     let previous = inner.current_task.replace(Some(task.addr()));
-    let started = inner.tracking().then(Instant::now);
-    if started.is_some() {
-        meta.cold_mut(|c| c.waiting_on = None);
-    }
-    let outcome = task.poll();
+    let outcome = if inner.tracking() {
+        poll_tracked(inner, &task)
+    } else {
+        task.poll()
+    };
     inner.current_task.set(previous);
     meta.clear(RUNNING);
-    if let Some(started) = started {
-        record_poll(inner, &task, started.elapsed());
-    }
     match outcome {
         PollOutcome::Pending if meta.has(ABORT) => abort_now(inner, &task),
         PollOutcome::Pending | PollOutcome::Gone => {}
@@ -87,6 +84,18 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
         PollOutcome::Ready => complete(inner, &task, Completion::Returned),
         PollOutcome::Panicked(payload) => complete(inner, &task, Completion::Panicked(payload)),
     }
+}
+
+/// Polls a task while the loop tracks activity: kept out of line so that
+/// the common path of [`run`] stays small.
+#[cold]
+#[inline(never)]
+fn poll_tracked(inner: &Inner, task: &RawTask) -> PollOutcome {
+    task.meta().cold_mut(|c| c.waiting_on = None);
+    let started = Instant::now();
+    let outcome = task.poll();
+    record_poll(inner, task, started.elapsed());
+    outcome
 }
 
 /// Records one poll in the task's activity and, in debug mode, reports it
