@@ -1,7 +1,7 @@
 //! Every diagnostic ferrio gives, as a user sees it: debug mode's reports
 //! (a blocking call in a task, a dropped task handle, a failure nobody
-//! retrieved), a watchdog finding an idle task, loop-lag percentiles, and a
-//! task dump.
+//! retrieved, two tasks deadlocked on two locks), a watchdog finding an
+//! idle task, loop-lag percentiles, and a task dump.
 //!
 //! The asyncio counterparts: `asyncio.run(main(), debug=True)` (or
 //! `PYTHONASYNCIODEBUG=1`) reports "Executing <Task ...> took 0.123
@@ -11,12 +11,14 @@
 //! Run it with `cargo run --example debug_mode` (`FERRIO_DEBUG=1` turns
 //! debug mode on for any program).
 
+use std::rc::Rc;
 use std::time::Duration;
 
-use ferrio::debug::{IdleAction, LagMonitor, Watchdog};
+use ferrio::debug::{DeadlockAction, IdleAction, LagMonitor, Watchdog};
 use ferrio::event_loop::ExceptionContext;
+use ferrio::sync::Lock;
 use ferrio::task::Builder;
-use ferrio::{Cancelled, EventLoop};
+use ferrio::{Cancelled, EventLoop, Task};
 
 /// Prints each report the loop's exception handler receives.
 fn print_report(report: &ExceptionContext) {
@@ -48,6 +50,20 @@ async fn serve() -> Result<(), Cancelled> {
     outcome
 }
 
+/// A task that takes `first`, works a little, then takes `second`.
+fn lock_both(name: &str, first: &Rc<Lock>, second: &Rc<Lock>) -> Task<Result<(), Cancelled>> {
+    let (first, second) = (first.clone(), second.clone());
+    Builder::new()
+        .name(name)
+        .spawn(async move {
+            let _first = first.acquire().await?;
+            ferrio::sleep(Duration::from_millis(10)).await?;
+            let _second = second.acquire().await?;
+            Ok(())
+        })
+        .unwrap()
+}
+
 fn main() {
     // The task below panics on purpose; keep the default panic message
     // out of the output (the loop reports the failure itself).
@@ -59,6 +75,7 @@ fn main() {
         .virtual_clock(true)
         .debug(true)
         .slow_callback_duration(Duration::from_millis(20))
+        .deadlock_action(DeadlockAction::CancelVictim)
         .exception_handler(print_report)
         .build()
         .expect("cannot create the event loop");
@@ -97,12 +114,22 @@ fn main() {
             watchdog.stop();
             server.cancel();
             let _ = server.await;
+
+            println!("6. Two tasks taking two locks in opposite orders (a deadlock):");
+            let accounts = Rc::new(Lock::named("accounts"));
+            let ledger = Rc::new(Lock::named("ledger"));
+            let transfer = lock_both("transfer", &accounts, &ledger);
+            let audit = lock_both("audit", &ledger, &accounts);
+            // DeadlockAction::CancelVictim: the task that closed the cycle
+            // is cancelled, and the other one goes on.
+            println!("   transfer: {:?}", transfer.await.unwrap());
+            println!("   audit: {}", audit.await.unwrap_err());
         })
         .unwrap();
 
     // Part 2: loop lag on the real clock, where a blocking callback delays
     // everything behind it.
-    println!("6. Loop lag while a callback blocks for 50 ms:");
+    println!("7. Loop lag while a callback blocks for 50 ms:");
     EventLoop::new()
         .expect("cannot create the event loop")
         .run_until_complete(async {

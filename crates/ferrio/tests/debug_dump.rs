@@ -206,6 +206,47 @@ fn leaf_futures_say_what_a_task_waits_on() {
 }
 
 #[test]
+fn the_sync_primitives_and_queues_say_what_a_task_waits_on() {
+    debug_loop()
+        .run_until_complete(async {
+            let lock = std::rc::Rc::new(ferrio::sync::Lock::new());
+            let event = std::rc::Rc::new(ferrio::sync::Event::new());
+            let queue = std::rc::Rc::new(ferrio::queue::Queue::<u32>::new(0));
+            let held = lock.acquire().await.unwrap();
+            let l = lock.clone();
+            let locker = task::Builder::new()
+                .name("locker")
+                .spawn(async move { l.acquire().await.map(drop) })
+                .unwrap();
+            let e = event.clone();
+            let waiter = task::Builder::new()
+                .name("waiter")
+                .spawn(async move { e.wait().await })
+                .unwrap();
+            let q = queue.clone();
+            let getter = task::Builder::new()
+                .name("getter")
+                .spawn(async move { q.get().await.map(drop) })
+                .unwrap();
+            ferrio::sleep(SEC).await.unwrap();
+            let dump = debug::dump();
+            assert_eq!(find(&dump, "locker").waiting_on(), Some("lock"));
+            assert_eq!(find(&dump, "waiter").waiting_on(), Some("event"));
+            assert_eq!(find(&dump, "getter").waiting_on(), Some("queue get"));
+            assert!(dump
+                .to_string()
+                .contains("locker (pending, waiting on lock"));
+            drop(held);
+            event.set();
+            queue.put_nowait(1).unwrap();
+            locker.await.unwrap().unwrap();
+            waiter.await.unwrap().unwrap();
+            getter.await.unwrap().unwrap();
+        })
+        .unwrap();
+}
+
+#[test]
 fn states_pending_cancelling_and_running() {
     run_virtual(async {
         let victim = task::Builder::new()

@@ -198,6 +198,8 @@ impl<T> Consumer<T> {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => state.waker = Some(cx.waker().clone()),
                 }
+                drop(state);
+                crate::task::note_wait("thread");
                 Poll::Pending
             }
             Stage::Taken | Stage::Abandoned | Stage::Detached => {

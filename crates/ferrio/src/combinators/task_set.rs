@@ -135,6 +135,7 @@ impl<T> TaskSet<T> {
             let Some(index) = self.queue.pop_front() else {
                 self.ready.drain_into(&mut self.queue);
                 if self.queue.is_empty() {
+                    crate::task::note_wait("task join");
                     return Poll::Pending;
                 }
                 continue;

@@ -10,12 +10,15 @@
 //! | loop-lag monitor (aiomonitor, `loop.time()` drift) | [`LagMonitor`] |
 //! | "cancel tasks idle for more than N seconds" | [`Watchdog`] with [`IdleAction`] |
 //! | `asyncio.all_tasks()` + `Task.print_stack()` | [`dump()`] → [`TaskDump`] (text tree or JSON) |
+//! | lock deadlock detector | debug mode: [`ExceptionKind::Deadlock`](crate::event_loop::ExceptionKind::Deadlock) reports, [`deadlocks()`], [`DeadlockAction`] |
 //! | per-task counters | [`TaskRef::activity`](crate::TaskRef::activity) → [`TaskActivity`] |
 //!
-//! Everything here is built on two hooks of the lower layers: the loop's
+//! Everything here is built on hooks of the lower layers: the loop's
 //! activity tracking (each task records its polls, busy time and last
 //! activity while it is on — debug mode or a running [`Watchdog`] turn it
-//! on) and the loop's exception handler, where every report goes.
+//! on), the permit engine under `Lock` and `Semaphore`, which feeds the
+//! deadlock detector's wait-for graph in debug mode, and the loop's
+//! exception handler, where every report goes.
 //!
 //! ```
 //! use std::time::Duration;
@@ -39,11 +42,14 @@
 //! ```
 
 mod activity;
+pub(crate) mod deadlock;
 mod dump;
 mod lag;
 mod watchdog;
 
+pub use crate::event_loop::DeadlockAction;
 pub use activity::TaskActivity;
+pub use deadlock::{deadlocks, Deadlock};
 pub use dump::{dump, Iter, TaskDump, TaskNode, TaskState};
 pub use lag::{LagMonitor, LagMonitorBuilder, LagStats};
 pub use watchdog::{IdleAction, Watchdog, WatchdogBuilder, WatchdogStats};

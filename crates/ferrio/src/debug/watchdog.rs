@@ -220,7 +220,7 @@ impl WatchdogBuilder {
         if handle.is_closed() {
             return Err(SpawnError::Closed);
         }
-        handle.inner.track_activity.set(true);
+        handle.inner.enable_tracking();
         let check_interval = self
             .check_interval
             .unwrap_or(self.threshold / 2)

@@ -3,7 +3,7 @@
 //! While `run_until_complete` runs, the loop's `Inner` is installed here so
 //! that `spawn`, `sleep` and wakers find it without being handed a handle.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use super::inner::Inner;
@@ -13,6 +13,37 @@ thread_local! {
     static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
     /// Every open loop of this thread, running or not.
     static LOOPS: RefCell<Vec<(LoopId, Weak<Inner>)>> = const { RefCell::new(Vec::new()) };
+}
+
+thread_local! {
+    /// Set once a loop of this thread enters debug mode, never cleared.
+    static DEBUG_SEEN: Cell<bool> = const { Cell::new(false) };
+    /// Set once a loop of this thread tracks task activity, never cleared.
+    static TRACKING_SEEN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a loop of this thread has ever been in debug mode: lets the
+/// sync primitives skip their debug bookkeeping (the deadlock detector's)
+/// with one thread-local read. Always `false` with
+/// `--cfg ferrio_no_diagnostics`.
+#[inline]
+pub(crate) fn debug_seen() -> bool {
+    !cfg!(ferrio_no_diagnostics) && DEBUG_SEEN.with(Cell::get)
+}
+
+/// Whether a loop of this thread has ever tracked task activity: lets the
+/// wait notes of task dumps cost one thread-local read otherwise.
+#[inline]
+pub(crate) fn tracking_seen() -> bool {
+    !cfg!(ferrio_no_diagnostics) && TRACKING_SEEN.with(Cell::get)
+}
+
+pub(crate) fn mark_debug_seen() {
+    DEBUG_SEEN.with(|seen| seen.set(true));
+}
+
+pub(crate) fn mark_tracking_seen() {
+    TRACKING_SEEN.with(|seen| seen.set(true));
 }
 
 /// Records an open loop of this thread.

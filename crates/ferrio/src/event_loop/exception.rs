@@ -28,6 +28,31 @@ pub enum ExceptionKind {
     TaskHandleDropped,
     /// A watchdog found a task idle for longer than its threshold.
     TaskIdle,
+    /// Debug mode: tasks wait for each other's locks or semaphores in a
+    /// cycle (or a task waits for a lock it holds itself), so none of them
+    /// can go on. The report's task is the one whose wait closed the cycle;
+    /// [`debug::deadlocks()`](crate::debug::deadlocks) has the cycle. See
+    /// [`DeadlockAction`].
+    Deadlock,
+}
+
+/// What debug mode does when its deadlock detector finds tasks waiting for
+/// each other's locks or semaphores in a cycle (set with
+/// [`Builder::deadlock_action`](super::Builder::deadlock_action) or
+/// [`Handle::set_deadlock_action`](crate::Handle::set_deadlock_action)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DeadlockAction {
+    /// Report it to the exception handler ([`ExceptionKind::Deadlock`]) and
+    /// leave the tasks waiting.
+    #[default]
+    Report,
+    /// Report it and cancel one task of the cycle — the one whose wait
+    /// closed it, unless that wait is a `Condition` re-acquiring its lock,
+    /// which a cancellation does not end — so that the others can go on.
+    /// The victim's pending acquire completes with `Err(Cancelled)`, its
+    /// guards drop as its cancellation unwinds, and the locks pass on.
+    CancelVictim,
 }
 
 /// The task an exception report is about.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::callback::{CallbackEntry, CallbackHandle, TimerHandle};
 use super::context;
 use super::error::{LoopClosed, SpawnError};
-use super::exception::ExceptionContext;
+use super::exception::{DeadlockAction, ExceptionContext};
 use super::inner::{Inner, State};
 use super::remote::Remote;
 use super::timers::TimerAction;
@@ -166,6 +166,17 @@ impl Handle {
     /// Whether debug mode is on: asyncio's `loop.get_debug()`.
     pub fn debug(&self) -> bool {
         self.inner.debug.get()
+    }
+
+    /// Sets what debug mode does with a deadlock: see
+    /// [`Builder::deadlock_action`](super::Builder::deadlock_action).
+    pub fn set_deadlock_action(&self, action: DeadlockAction) {
+        self.inner.deadlock_action.set(action);
+    }
+
+    /// What debug mode does with a deadlock.
+    pub fn deadlock_action(&self) -> DeadlockAction {
+        self.inner.deadlock_action.get()
     }
 
     /// Sets the duration from which debug mode reports a poll or callback

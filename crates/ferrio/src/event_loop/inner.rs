@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use super::callback::CallbackEntry;
 use super::clock::Clock;
 use super::exception::{
-    default_exception_handler, ExceptionContext, ExceptionHandler, ExceptionKind,
+    default_exception_handler, DeadlockAction, ExceptionContext, ExceptionHandler, ExceptionKind,
 };
 use super::remote::{self, Remote};
 use super::timers::{TimerAction, Timers};
@@ -81,6 +81,8 @@ pub(crate) struct Inner {
     /// The default pool of `to_thread`, created on first use; shut down
     /// by the `Runner` when it closes the loop.
     pub(crate) default_pool: RefCell<Option<crate::blocking::ThreadPool>>,
+    /// What debug mode's deadlock detector does with a cycle it finds.
+    pub(crate) deadlock_action: Cell<DeadlockAction>,
 }
 
 /// Keeps the virtual clock from auto-advancing while work runs on another
@@ -123,6 +125,7 @@ impl Inner {
             track_activity: Cell::new(false),
             clock_holds: Cell::new(0),
             default_pool: RefCell::new(None),
+            deadlock_action: Cell::new(DeadlockAction::Report),
         });
         super::context::register(&inner);
         Ok(inner)
@@ -276,8 +279,16 @@ impl Inner {
     /// Turns debug mode on or off (and activity tracking with it).
     pub(crate) fn set_debug(&self, enabled: bool) {
         self.debug.set(enabled);
-        self.track_activity
-            .set(enabled || self.track_activity.get());
+        if enabled {
+            super::context::mark_debug_seen();
+            self.enable_tracking();
+        }
+    }
+
+    /// Turns activity tracking on (debug mode, a watchdog); it stays on.
+    pub(crate) fn enable_tracking(&self) {
+        self.track_activity.set(true);
+        super::context::mark_tracking_seen();
     }
 
     fn run_callback(&self, entry: &CallbackEntry) {

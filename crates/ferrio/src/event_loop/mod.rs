@@ -24,7 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use callback::{CallbackHandle, TimerHandle};
 pub use error::{LoopClosed, RunError, SpawnError};
-pub use exception::{default_exception_handler, ExceptionContext, ExceptionKind, TaskInfo};
+pub use exception::{
+    default_exception_handler, DeadlockAction, ExceptionContext, ExceptionKind, TaskInfo,
+};
 pub use handle::{Handle, ThreadsafeHandle};
 pub use submit::{SubmitError, Submitted};
 
@@ -39,6 +41,8 @@ fn debug_from_env() -> bool {
         )
     })
 }
+
+pub(crate) use context::debug_seen;
 
 /// A callback entry for the run queue (used by the task layer for done
 /// callbacks).
@@ -87,6 +91,7 @@ pub struct Builder {
     debug: bool,
     slow_callback_duration: std::time::Duration,
     exception_handler: Option<exception::ExceptionHandler>,
+    deadlock_action: DeadlockAction,
 }
 
 impl Default for Builder {
@@ -105,6 +110,7 @@ impl Builder {
             debug: debug_from_env(),
             slow_callback_duration: inner::DEFAULT_SLOW_CALLBACK,
             exception_handler: None,
+            deadlock_action: DeadlockAction::Report,
         }
     }
 
@@ -116,6 +122,51 @@ impl Builder {
     /// activity. Off by default; off, it costs one branch per poll.
     pub fn debug(mut self, enabled: bool) -> Builder {
         self.debug = enabled;
+        self
+    }
+
+    /// What debug mode does with a deadlock — tasks waiting for each
+    /// other's [`Lock`](crate::sync::Lock)s or
+    /// [`Semaphore`](crate::sync::Semaphore)s in a cycle, or a task waiting
+    /// for a lock it holds: report it (the default) or also cancel one of
+    /// the tasks. See [`DeadlockAction`] and
+    /// [`debug::deadlocks()`](crate::debug::deadlocks). No effect outside
+    /// debug mode, where the detector is off.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use ferrio::event_loop::DeadlockAction;
+    /// use ferrio::sync::Lock;
+    ///
+    /// ferrio::EventLoop::builder()
+    ///     .virtual_clock(true)
+    ///     .debug(true)
+    ///     .deadlock_action(DeadlockAction::CancelVictim)
+    ///     .exception_handler(|report| println!("{report}"))
+    ///     .build()
+    ///     .unwrap()
+    ///     .run_until_complete(async {
+    ///         let (a, b) = (Rc::new(Lock::named("a")), Rc::new(Lock::named("b")));
+    ///         let (a2, b2) = (a.clone(), b.clone());
+    ///         let first = ferrio::spawn(async move {
+    ///             let _a = a2.acquire().await?;
+    ///             ferrio::yield_now().await?;
+    ///             let _b = b2.acquire().await?;
+    ///             Ok::<_, ferrio::Cancelled>(())
+    ///         });
+    ///         let second = ferrio::spawn(async move {
+    ///             let _b = b.acquire().await?;
+    ///             ferrio::yield_now().await?;
+    ///             let _a = a.acquire().await?; // closes the cycle: cancelled
+    ///             Ok::<_, ferrio::Cancelled>(())
+    ///         });
+    ///         assert!(first.await.unwrap().is_ok());
+    ///         assert!(second.await.unwrap_err().is_cancelled());
+    ///     })
+    ///     .unwrap();
+    /// ```
+    pub fn deadlock_action(mut self, action: DeadlockAction) -> Builder {
+        self.deadlock_action = action;
         self
     }
 
@@ -145,6 +196,7 @@ impl Builder {
         let inner = Inner::new(self.virtual_clock)?;
         inner.set_exception_handler(self.exception_handler);
         inner.set_debug(self.debug);
+        inner.deadlock_action.set(self.deadlock_action);
         inner
             .slow_callback_duration
             .set(self.slow_callback_duration);
@@ -159,6 +211,7 @@ impl fmt::Debug for Builder {
             .field("debug", &self.debug)
             .field("slow_callback_duration", &self.slow_callback_duration)
             .field("exception_handler", &self.exception_handler.is_some())
+            .field("deadlock_action", &self.deadlock_action)
             .finish()
     }
 }

@@ -67,6 +67,8 @@ impl<T: Clone, E: Clone> Future for PromiseWait<T, E> {
             }
             None => this.key = Some(state.waiters.insert(cx.waker().clone())),
         }
+        drop(state);
+        crate::task::note_wait("future");
         Poll::Pending
     }
 }

@@ -80,13 +80,19 @@ impl<T, S: Storage<T>> Future for Put<'_, T, S> {
                 } else if core.is_full() {
                     let key = core.putters.push(cx.waker().clone());
                     this.state = State::Waiting(key);
+                    drop(core);
+                    crate::task::note_wait("queue put");
                     return Poll::Pending;
                 } else {
                     Ok(core.store(this.item()))
                 }
             }
             State::Waiting(key) => match core.putters.poll(key, cx.waker()) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    drop(core);
+                    crate::task::note_wait("queue put");
+                    return Poll::Pending;
+                }
                 Poll::Ready(grant) => core.put_granted(grant, this.item()),
             },
             State::Done => panic!("Put polled after it completed"),
@@ -158,12 +164,18 @@ impl<T, S: Storage<T>> Future for Get<'_, T, S> {
                 Err(TryGetError::Empty(_)) => {
                     let key = core.getters.push(cx.waker().clone());
                     this.state = State::Waiting(key);
+                    drop(core);
+                    crate::task::note_wait("queue get");
                     return Poll::Pending;
                 }
                 taken => taken,
             },
             State::Waiting(key) => match core.getters.poll(key, cx.waker()) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    drop(core);
+                    crate::task::note_wait("queue get");
+                    return Poll::Pending;
+                }
                 Poll::Ready(grant) => core.take_granted(grant),
             },
             State::Done => panic!("Get polled after it completed"),
@@ -238,12 +250,17 @@ impl<T, S> Future for Join<'_, T, S> {
                 }
                 let key = core.joiners.push(cx.waker().clone());
                 this.state = State::Waiting(key);
+                drop(core);
+                crate::task::note_wait("queue join");
                 Poll::Pending
             }
             State::Waiting(key) => {
                 let polled = core.joiners.poll(key, cx.waker());
                 if polled.is_ready() {
                     this.state = State::Done;
+                } else {
+                    drop(core);
+                    crate::task::note_wait("queue join");
                 }
                 polled.map(Ok)
             }

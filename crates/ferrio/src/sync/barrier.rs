@@ -281,6 +281,7 @@ impl Future for BarrierWait<'_> {
                 }
                 let key = barrier.waiters.borrow_mut().push(cx.waker().clone());
                 this.state = State::Waiting(key);
+                crate::task::note_wait("barrier");
                 Poll::Pending
             }
             State::Waiting(key) => {
@@ -290,7 +291,10 @@ impl Future for BarrierWait<'_> {
                         this.state = State::Done;
                         Poll::Ready(result.map_err(BarrierWaitError::Broken))
                     }
-                    Poll::Pending => Poll::Pending,
+                    Poll::Pending => {
+                        crate::task::note_wait("barrier");
+                        Poll::Pending
+                    }
                 }
             }
             State::Done => panic!("BarrierWait polled after it completed"),

@@ -14,6 +14,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::semaphore::{AcquireState, Semaphore};
+use crate::debug::deadlock::{Hold, Kind, ResourceTag};
 use crate::task::Cancelled;
 
 /// A semaphore that cannot be released more often than acquired: asyncio's
@@ -84,7 +85,10 @@ impl BoundedSemaphore {
     /// A semaphore with `bound` permits, never more.
     pub const fn new(bound: usize) -> BoundedSemaphore {
         BoundedSemaphore {
-            semaphore: Semaphore::new(bound),
+            semaphore: Semaphore::with_tag(
+                bound,
+                ResourceTag::new(Kind::BoundedSemaphore, None, bound),
+            ),
             bound,
             detached: Cell::new(0),
         }
@@ -106,7 +110,7 @@ impl BoundedSemaphore {
     /// Takes a permit if one is available now.
     pub fn try_acquire(&self) -> Option<BoundedSemaphorePermit<'_>> {
         self.semaphore
-            .try_take()
+            .try_take_held(Hold::Task)
             .then(|| BoundedSemaphorePermit { semaphore: self })
     }
 
@@ -123,7 +127,7 @@ impl BoundedSemaphore {
             return Err(TooManyReleases { bound: self.bound });
         }
         self.detached.set(detached - 1);
-        self.semaphore.give_back();
+        self.semaphore.give_back_detached();
         Ok(())
     }
 
@@ -175,6 +179,7 @@ impl BoundedSemaphorePermit<'_> {
     /// [`BoundedSemaphore::release`].
     pub fn forget(self) {
         let semaphore = self.semaphore;
+        semaphore.semaphore.forget_permit(Hold::Task);
         std::mem::forget(self);
         semaphore.detached.set(semaphore.detached.get() + 1);
     }
@@ -182,7 +187,7 @@ impl BoundedSemaphorePermit<'_> {
 
 impl Drop for BoundedSemaphorePermit<'_> {
     fn drop(&mut self) {
-        self.semaphore.semaphore.give_back();
+        self.semaphore.semaphore.give_back(Hold::Task);
     }
 }
 
@@ -208,7 +213,7 @@ impl<'a> Future for BoundedAcquire<'a> {
         let this = &mut *self;
         let semaphore = this.semaphore;
         this.state
-            .poll(&semaphore.semaphore, cx)
+            .poll(&semaphore.semaphore, cx, Hold::Task)
             .map_ok(|()| BoundedSemaphorePermit { semaphore })
     }
 }

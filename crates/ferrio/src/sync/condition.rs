@@ -323,6 +323,7 @@ impl<'a> Future for ConditionWait<'a> {
                     let key = this.condition.waiters.borrow_mut().push(cx.waker().clone());
                     // Releasing the lock may hand it to its next waiter.
                     drop(std::mem::replace(&mut this.phase, Phase::Notify(key)));
+                    crate::task::note_wait("condition");
                     return Poll::Pending;
                 }
                 Phase::Notify(key) => {
@@ -333,6 +334,7 @@ impl<'a> Future for ConditionWait<'a> {
                     } else {
                         let notified = this.condition.waiters.borrow_mut().poll(key, cx.waker());
                         if notified.is_pending() {
+                            crate::task::note_wait("condition");
                             return Poll::Pending;
                         }
                     }

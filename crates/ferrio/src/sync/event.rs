@@ -159,12 +159,15 @@ impl Future for EventWait<'_> {
                 }
                 let key = this.event.waiters.borrow_mut().push(cx.waker().clone());
                 this.state = State::Waiting(key);
+                crate::task::note_wait("event");
                 Poll::Pending
             }
             State::Waiting(key) => {
                 let polled = this.event.waiters.borrow_mut().poll(key, cx.waker());
                 if polled.is_ready() {
                     this.state = State::Done;
+                } else {
+                    crate::task::note_wait("event");
                 }
                 polled.map(Ok)
             }

@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::semaphore::{AcquireState, Semaphore};
+use crate::debug::deadlock::{Hold, Kind, ResourceTag};
 use crate::task::Cancelled;
 
 /// A mutual-exclusion lock for tasks: asyncio's `Lock`.
@@ -25,6 +26,14 @@ use crate::task::Cancelled;
 /// hands the lock to the longest waiter before that waiter even runs, so a
 /// task arriving in between — or the releasing task asking again — queues
 /// behind it.
+///
+/// Debug mode watches for deadlocks: a task waiting for a lock it holds,
+/// or tasks waiting for each other's locks in a cycle, is reported at once
+/// (see [`debug::deadlocks`](crate::debug::deadlocks) and
+/// [`DeadlockAction`](crate::event_loop::DeadlockAction)); name the lock
+/// with [`named`](Self::named) to find it in the report. Guards held
+/// through an `Rc` ([`acquire_owned`](Self::acquire_owned)) can move to
+/// another task, so a cycle through one is not reported.
 ///
 /// ```
 /// use std::cell::RefCell;
@@ -69,8 +78,26 @@ impl Lock {
     /// An unlocked lock.
     pub const fn new() -> Lock {
         Lock {
-            semaphore: Semaphore::new(1),
+            semaphore: Semaphore::with_tag(1, ResourceTag::new(Kind::Lock, None, 1)),
         }
+    }
+
+    /// An unlocked lock, named for diagnostics: debug mode's deadlock
+    /// reports call it `Lock 'name'` rather than `Lock #<id>`.
+    ///
+    /// ```
+    /// let accounts = ferrio::sync::Lock::named("accounts");
+    /// assert_eq!(accounts.name(), Some("accounts"));
+    /// ```
+    pub const fn named(name: &'static str) -> Lock {
+        Lock {
+            semaphore: Semaphore::with_tag(1, ResourceTag::new(Kind::Lock, Some(name), 1)),
+        }
+    }
+
+    /// The name given to [`named`](Self::named), if any.
+    pub fn name(&self) -> Option<&'static str> {
+        self.semaphore.name()
     }
 
     /// Waits until the lock is free and takes it: asyncio's `acquire()`
@@ -103,13 +130,15 @@ impl Lock {
 
     /// Takes the lock if it is free now, without waiting.
     pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
-        self.semaphore.try_take().then(|| LockGuard { lock: self })
+        self.semaphore
+            .try_take_held(Hold::Task)
+            .then(|| LockGuard { lock: self })
     }
 
     /// [`try_acquire`](Self::try_acquire), holding an `Rc` to the lock.
     pub fn try_acquire_owned(self: &Rc<Self>) -> Option<OwnedLockGuard> {
         self.semaphore
-            .try_take()
+            .try_take_held(Hold::Owned)
             .then(|| OwnedLockGuard { lock: self.clone() })
     }
 
@@ -142,8 +171,11 @@ impl Default for Lock {
 impl fmt::Debug for Lock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stats = self.statistics();
-        f.debug_struct("Lock")
-            .field("locked", &stats.locked)
+        let mut d = f.debug_struct("Lock");
+        if let Some(name) = self.name() {
+            d.field("name", &name);
+        }
+        d.field("locked", &stats.locked)
             .field("waiters", &stats.waiters)
             .finish()
     }
@@ -169,7 +201,7 @@ impl<'a> LockGuard<'a> {
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
-        self.lock.semaphore.give_back();
+        self.lock.semaphore.give_back(Hold::Task);
     }
 }
 
@@ -196,7 +228,7 @@ impl OwnedLockGuard {
 
 impl Drop for OwnedLockGuard {
     fn drop(&mut self) {
-        self.lock.semaphore.give_back();
+        self.lock.semaphore.give_back(Hold::Owned);
     }
 }
 
@@ -222,7 +254,7 @@ impl<'a> Future for LockAcquire<'a> {
         let this = &mut *self;
         let lock = this.lock;
         this.state
-            .poll(&lock.semaphore, cx)
+            .poll(&lock.semaphore, cx, Hold::Task)
             .map_ok(|()| LockGuard { lock })
     }
 }
@@ -256,7 +288,7 @@ impl Future for LockAcquireOwned {
         let this = &mut *self;
         let lock = &this.lock;
         this.state
-            .poll(&lock.semaphore, cx)
+            .poll(&lock.semaphore, cx, Hold::Owned)
             .map_ok(|()| OwnedLockGuard { lock: lock.clone() })
     }
 }

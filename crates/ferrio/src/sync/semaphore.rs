@@ -8,6 +8,12 @@
 //! A released permit goes straight to the front waiter (granted through the
 //! wait list) rather than back into the count, so nobody arriving later can
 //! take it first.
+//!
+//! Debug mode's deadlock detector (`debug/deadlock.rs`) hooks in here:
+//! permits taken, handed over and given back, and waits, are recorded for
+//! a semaphore it tracks. Off, an acquire pays one thread-local read
+//! ([`deadlock::tracking`]) and a release one read of the semaphore's
+//! [`ResourceTag`]; guards carry nothing for it.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -17,6 +23,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::wait_list::{Left, WaitKey, WaitList};
+use crate::debug::deadlock::{self, Hold, Kind, ResourceTag};
 use crate::task::{take_pending_cancel, Cancelled};
 
 /// A pool of permits: asyncio's `Semaphore`.
@@ -31,6 +38,16 @@ use crate::task::{take_pending_cancel, Cancelled};
 /// `release()` does; on a `Semaphore` this may raise the count above its
 /// initial value (use [`BoundedSemaphore`](super::BoundedSemaphore) to
 /// catch that).
+///
+/// In debug mode, tasks holding permits through [`SemaphorePermit`]s take
+/// part in the deadlock detector's wait-for graph (see
+/// [`debug::deadlocks`](crate::debug::deadlocks)): a semaphore blocks its
+/// waiters for good when every permit is held by a task that is itself
+/// blocked for good. Permits held through an `Rc`
+/// ([`acquire_owned`](Self::acquire_owned)) or detached with
+/// [`forget`](SemaphorePermit::forget) can change hands, and a semaphore
+/// released by hand before debug mode saw it may have any number of
+/// permits out, so such semaphores never count as blocking.
 ///
 /// ```
 /// use std::cell::Cell;
@@ -63,6 +80,8 @@ use crate::task::{take_pending_cancel, Cancelled};
 pub struct Semaphore {
     permits: Cell<usize>,
     waiters: RefCell<WaitList<()>>,
+    /// Who it is for the deadlock detector.
+    tag: ResourceTag,
 }
 
 /// A snapshot of a [`Semaphore`]'s state, from [`Semaphore::statistics`].
@@ -77,10 +96,42 @@ pub struct SemaphoreStats {
 impl Semaphore {
     /// A semaphore holding `permits` permits.
     pub const fn new(permits: usize) -> Semaphore {
+        Semaphore::with_tag(permits, ResourceTag::new(Kind::Semaphore, None, permits))
+    }
+
+    /// A semaphore holding `permits` permits, named for diagnostics: debug
+    /// mode's deadlock reports call it `Semaphore 'name'` rather than
+    /// `Semaphore #<id>`.
+    ///
+    /// ```
+    /// let pool = ferrio::sync::Semaphore::named("db-pool", 10);
+    /// assert_eq!(pool.name(), Some("db-pool"));
+    /// ```
+    pub const fn named(name: &'static str, permits: usize) -> Semaphore {
+        Semaphore::with_tag(
+            permits,
+            ResourceTag::new(Kind::Semaphore, Some(name), permits),
+        )
+    }
+
+    /// The engine of a `Lock` or a `BoundedSemaphore`.
+    pub(crate) const fn with_tag(permits: usize, tag: ResourceTag) -> Semaphore {
         Semaphore {
             permits: Cell::new(permits),
             waiters: RefCell::new(WaitList::new()),
+            tag,
         }
+    }
+
+    /// The name given to [`named`](Self::named), if any.
+    pub fn name(&self) -> Option<&'static str> {
+        self.tag.name()
+    }
+
+    /// Who it is for the deadlock detector.
+    #[cfg(test)]
+    pub(crate) fn tag(&self) -> &ResourceTag {
+        &self.tag
     }
 
     /// Waits for a permit and takes it: asyncio's `acquire()` (and
@@ -115,12 +166,13 @@ impl Semaphore {
 
     /// Takes a permit if one is available now, without waiting.
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
-        self.try_take().then(|| SemaphorePermit { semaphore: self })
+        self.try_take_held(Hold::Task)
+            .then(|| SemaphorePermit { semaphore: self })
     }
 
     /// [`try_acquire`](Self::try_acquire), holding an `Rc` to the semaphore.
     pub fn try_acquire_owned(self: &Rc<Self>) -> Option<OwnedSemaphorePermit> {
-        self.try_take()
+        self.try_take_held(Hold::Owned)
             .then(|| OwnedSemaphorePermit::new(self.clone()))
     }
 
@@ -137,11 +189,15 @@ impl Semaphore {
     ///
     /// If the count would overflow `usize`.
     pub fn add_permits(&self, n: usize) {
+        deadlock::hand_released(&self.tag, n);
         let mut left = n;
         while left > 0 {
-            let granted = self.waiters.borrow_mut().grant_one(());
+            let granted = self.waiters.borrow_mut().grant_front(());
             match granted {
-                Ok(waker) => {
+                Ok((key, waker)) => {
+                    if self.tag.is_tracked() {
+                        deadlock::granted(&self.tag, key);
+                    }
                     waker.wake();
                     left -= 1;
                 }
@@ -188,13 +244,81 @@ impl Semaphore {
         true
     }
 
-    /// Gives back one permit held by a guard.
+    /// [`try_take`](Self::try_take), recording the permit for the
+    /// deadlock detector as held through a guard of kind `hold`.
     #[inline]
-    pub(crate) fn give_back(&self) {
+    pub(crate) fn try_take_held(&self, hold: Hold) -> bool {
+        let taken = self.try_take();
+        if taken && deadlock::tracking() {
+            deadlock::acquired(&self.tag, self.permits.get(), hold);
+        }
+        taken
+    }
+
+    /// Gives back one permit held by a guard of kind `hold`.
+    #[inline]
+    pub(crate) fn give_back(&self, hold: Hold) {
+        if self.tag.is_tracked() {
+            return self.give_back_tracked(hold);
+        }
         let granted = self.waiters.borrow_mut().grant_one(());
         match granted {
             Ok(waker) => waker.wake(),
             Err(()) => self.permits.set(self.permits.get() + 1),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn give_back_tracked(&self, hold: Hold) {
+        deadlock::released(&self.tag, hold);
+        self.return_permit();
+    }
+
+    /// Gives back a permit detached from its guard
+    /// (`BoundedSemaphore::release`).
+    pub(crate) fn give_back_detached(&self) {
+        deadlock::hand_released(&self.tag, 1);
+        self.return_permit();
+    }
+
+    /// Hands a permit to the front waiter, or back to the count, telling
+    /// the deadlock detector.
+    fn return_permit(&self) {
+        let granted = self.waiters.borrow_mut().grant_front(());
+        match granted {
+            Ok((key, waker)) => {
+                if self.tag.is_tracked() {
+                    deadlock::granted(&self.tag, key);
+                }
+                waker.wake();
+            }
+            Err(()) => self.permits.set(self.permits.get() + 1),
+        }
+    }
+
+    /// A permit held by a guard of kind `hold` is detached with `forget`.
+    pub(crate) fn forget_permit(&self, hold: Hold) {
+        if self.tag.is_tracked() {
+            deadlock::forgotten(&self.tag, hold);
+        }
+    }
+
+    /// Notes that the current task waits through `key`: for task dumps,
+    /// and in debug mode for the deadlock detector.
+    fn pending(&self, key: WaitKey, cancellable: bool, cx: &Context<'_>) -> Poll<()> {
+        if deadlock::tracking() {
+            deadlock::waiting(&self.tag, self.permits.get(), key, cancellable, cx.waker());
+        }
+        crate::task::note_wait(self.tag.kind().wait_label());
+        Poll::Pending
+    }
+}
+
+impl Drop for Semaphore {
+    fn drop(&mut self) {
+        if self.tag.is_tracked() {
+            deadlock::dropped(&self.tag);
         }
     }
 }
@@ -209,8 +333,11 @@ impl Default for Semaphore {
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stats = self.statistics();
-        f.debug_struct("Semaphore")
-            .field("permits", &stats.permits)
+        let mut d = f.debug_struct("Semaphore");
+        if let Some(name) = self.name() {
+            d.field("name", &name);
+        }
+        d.field("permits", &stats.permits)
             .field("waiters", &stats.waiters)
             .finish()
     }
@@ -235,44 +362,64 @@ impl AcquireState {
     }
 
     /// Polls the acquire: the task's pending cancellation first, then the
-    /// permit.
+    /// permit, which will be held through a guard of kind `hold`.
     #[inline]
     pub(crate) fn poll(
         &mut self,
         semaphore: &Semaphore,
         cx: &mut Context<'_>,
+        hold: Hold,
     ) -> Poll<Result<(), Cancelled>> {
         if let Some(cancelled) = take_pending_cancel() {
             self.abandon(semaphore);
             return Poll::Ready(Err(cancelled));
         }
-        self.poll_uncancellable(semaphore, cx).map(Ok)
+        self.poll_permit(semaphore, cx, hold, true).map(Ok)
     }
 
     /// Polls for the permit only (for callers that handle cancellation
-    /// themselves, as `Condition::wait` re-acquiring its lock).
+    /// themselves, as `Condition::wait` re-acquiring its lock, held by a
+    /// borrowed guard).
     #[inline]
     pub(crate) fn poll_uncancellable(
         &mut self,
         semaphore: &Semaphore,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
+        self.poll_permit(semaphore, cx, Hold::Task, false)
+    }
+
+    #[inline]
+    fn poll_permit(
+        &mut self,
+        semaphore: &Semaphore,
+        cx: &mut Context<'_>,
+        hold: Hold,
+        cancellable: bool,
+    ) -> Poll<()> {
         match *self {
             AcquireState::Idle => {
-                if semaphore.try_take() {
+                if semaphore.try_take_held(hold) {
                     *self = AcquireState::Done;
                     return Poll::Ready(());
                 }
                 let key = semaphore.waiters.borrow_mut().push(cx.waker().clone());
                 *self = AcquireState::Waiting(key);
-                Poll::Pending
+                semaphore.pending(key, cancellable, cx)
             }
             AcquireState::Waiting(key) => {
                 let polled = semaphore.waiters.borrow_mut().poll(key, cx.waker());
-                if polled.is_ready() {
-                    *self = AcquireState::Done;
+                if polled.is_pending() {
+                    return semaphore.pending(key, cancellable, cx);
                 }
-                polled
+                *self = AcquireState::Done;
+                // Untracked, the wait was not recorded either: `pending`
+                // tracks the semaphore in debug mode.
+                if semaphore.tag.is_tracked() {
+                    let permits = semaphore.permits.get();
+                    deadlock::taken(&semaphore.tag, key, permits, hold, cx.waker());
+                }
+                Poll::Ready(())
             }
             AcquireState::Done => panic!("a ferrio acquire future was polled after it completed"),
         }
@@ -282,7 +429,16 @@ impl AcquireState {
     /// meanwhile (or returning it to the count if nobody waits).
     pub(crate) fn abandon(&mut self, semaphore: &Semaphore) {
         if let AcquireState::Waiting(key) = std::mem::replace(self, AcquireState::Done) {
-            let left = semaphore.waiters.borrow_mut().leave(key);
+            let tracked = semaphore.tag.is_tracked();
+            let mut waiters = semaphore.waiters.borrow_mut();
+            // Who a permit handed to this waiter passes on to.
+            let front = if tracked { waiters.front() } else { None };
+            let left = waiters.leave(key);
+            drop(waiters);
+            if tracked {
+                let passed_to = front.filter(|_| matches!(left, Left::PassedOn(_)));
+                deadlock::left(&semaphore.tag, key, passed_to);
+            }
             match left {
                 Left::PassedOn(waker) => waker.wake(),
                 Left::Returned(()) => semaphore.permits.set(semaphore.permits.get() + 1),
@@ -306,7 +462,7 @@ impl<'a> Future for Acquire<'a> {
         let this = &mut *self;
         let semaphore = this.semaphore;
         this.state
-            .poll(semaphore, cx)
+            .poll(semaphore, cx, Hold::Task)
             .map_ok(|()| SemaphorePermit { semaphore })
     }
 }
@@ -340,7 +496,7 @@ impl Future for AcquireOwned {
         let this = &mut *self;
         let semaphore = &this.semaphore;
         this.state
-            .poll(semaphore, cx)
+            .poll(semaphore, cx, Hold::Owned)
             .map_ok(|()| OwnedSemaphorePermit::new(semaphore.clone()))
     }
 }
@@ -371,13 +527,14 @@ impl SemaphorePermit<'_> {
     /// only through [`Semaphore::release`] (asyncio's manual
     /// `acquire()`/`release()` pairing).
     pub fn forget(self) {
+        self.semaphore.forget_permit(Hold::Task);
         std::mem::forget(self);
     }
 }
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
-        self.semaphore.give_back();
+        self.semaphore.give_back(Hold::Task);
     }
 }
 
@@ -413,6 +570,7 @@ impl OwnedSemaphorePermit {
 
     /// As [`SemaphorePermit::forget`].
     pub fn forget(mut self) {
+        self.semaphore.forget_permit(Hold::Owned);
         self.armed = false;
     }
 }
@@ -420,7 +578,7 @@ impl OwnedSemaphorePermit {
 impl Drop for OwnedSemaphorePermit {
     fn drop(&mut self) {
         if self.armed {
-            self.semaphore.give_back();
+            self.semaphore.give_back(Hold::Owned);
         }
     }
 }

@@ -52,7 +52,7 @@ const NIL: u32 = u32::MAX;
 
 /// Identifies a waiter's entry in a [`WaitList`]. Held only by the future
 /// that pushed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct WaitKey {
     index: u32,
     generation: u32,
@@ -196,6 +196,8 @@ impl<T> WaitList<T> {
     /// waits. If that waiter leaves before taking it, the value passes on.
     #[inline]
     pub(crate) fn grant_one(&mut self, value: T) -> Result<Waker, T> {
+        // Not written over `grant_front`: that shape costs the hot release
+        // path of every primitive a store-forwarding stall.
         match self.head {
             NIL => Err(value),
             head => Ok(self.unlink(
@@ -205,6 +207,41 @@ impl<T> WaitList<T> {
                     transferable: true,
                 },
             )),
+        }
+    }
+
+    /// [`grant_one`](Self::grant_one), also telling which waiter got the
+    /// value (for the deadlock detector's bookkeeping).
+    #[inline]
+    pub(crate) fn grant_front(&mut self, value: T) -> Result<(WaitKey, Waker), T> {
+        match self.head {
+            NIL => Err(value),
+            head => {
+                let key = WaitKey {
+                    index: head,
+                    generation: self.entries[head as usize].generation,
+                };
+                let waker = self.unlink(
+                    head,
+                    Slot::Granted {
+                        value,
+                        transferable: true,
+                    },
+                );
+                Ok((key, waker))
+            }
+        }
+    }
+
+    /// The front waiter, who gets the next [`grant_one`](Self::grant_one)
+    /// (or the value a leaving waiter passes on).
+    pub(crate) fn front(&self) -> Option<WaitKey> {
+        match self.head {
+            NIL => None,
+            head => Some(WaitKey {
+                index: head,
+                generation: self.entries[head as usize].generation,
+            }),
         }
     }
 

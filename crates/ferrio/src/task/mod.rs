@@ -163,18 +163,27 @@ where
     Ok(link(inner, RawTask::allocate(future, meta)))
 }
 
+#[inline]
 fn new_meta(inner: &Inner, name: Option<Arc<str>>, location: &'static Location<'static>) -> Meta {
     let meta = new_meta_untracked(inner, name, location);
     if inner.tracking() {
-        let now = inner.clock.now();
-        meta.cold_mut(|c| {
-            c.activity.spawned_at = Some(now);
-            c.activity.last_active = Some(now);
-        });
+        record_spawn(inner, &meta);
     }
     meta
 }
 
+/// Records the spawn time of a task while the loop tracks activity.
+#[cold]
+#[inline(never)]
+fn record_spawn(inner: &Inner, meta: &Meta) {
+    let now = inner.clock.now();
+    meta.cold_mut(|c| {
+        c.activity.spawned_at = Some(now);
+        c.activity.last_active = Some(now);
+    });
+}
+
+#[inline]
 fn new_meta_untracked(
     inner: &Inner,
     name: Option<Arc<str>>,
@@ -208,6 +217,9 @@ fn link<T>(inner: &Inner, allocated: raw::Allocated<T>) -> Task<T> {
 /// the loop tracks activity.
 #[inline]
 pub(crate) fn note_wait(what: &'static str) {
+    if !context::tracking_seen() {
+        return;
+    }
     context::with_current(|inner| match inner {
         Some(inner) if inner.track_activity.get() => {
             RawTask::with_current_meta(&inner.current_task, |meta| {
