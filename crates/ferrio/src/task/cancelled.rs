@@ -153,15 +153,24 @@ pub(crate) fn is_held(meta: &Meta) -> bool {
 pub(crate) fn take_pending() -> Option<Cancelled> {
     context::with_current(|inner| {
         RawTask::with_current_meta(&inner?.current_task, |meta| {
-            if meta.has(SCOPED) {
-                return super::scope::take_pending_scoped(meta);
+            if meta.has(SCOPED | MUST_CANCEL) {
+                take_pending_slow(meta)
+            } else {
+                None
             }
-            if !meta.has(MUST_CANCEL) {
-                return None;
-            }
-            meta.clear(MUST_CANCEL);
-            Some(Cancelled::deliver(meta))
         })
         .flatten()
     })
+}
+
+/// [`take_pending`] once there is something to look at: kept out of line so
+/// that every awaitable's check stays one flag test.
+#[cold]
+#[inline(never)]
+fn take_pending_slow(meta: &Meta) -> Option<Cancelled> {
+    if meta.has(SCOPED) {
+        return super::scope::take_pending_scoped(meta);
+    }
+    meta.clear(MUST_CANCEL);
+    Some(Cancelled::deliver(meta))
 }
