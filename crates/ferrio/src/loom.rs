@@ -5,11 +5,11 @@
 #[cfg(not(all(test, ferrio_loom)))]
 pub(crate) use std::sync::{
     atomic::{fence, AtomicBool, AtomicUsize, Ordering},
-    Mutex, MutexGuard,
+    Condvar, Mutex, MutexGuard,
 };
 
 #[cfg(all(test, ferrio_loom))]
 pub(crate) use loom::sync::{
     atomic::{fence, AtomicBool, AtomicUsize, Ordering},
-    Mutex, MutexGuard,
+    Condvar, Mutex, MutexGuard,
 };

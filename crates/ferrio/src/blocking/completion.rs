@@ -35,7 +35,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use super::clock_hold::ClockTicket;
+use crate::event_loop::clock_hold::ClockTicket;
 use crate::loom::{Mutex, MutexGuard};
 
 /// What the job produced: its value, or its panic payload.

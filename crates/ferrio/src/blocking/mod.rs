@@ -40,7 +40,6 @@
 //! ```
 
 mod builder;
-pub(crate) mod clock_hold;
 mod completion;
 mod cpu;
 mod default_pool;

@@ -7,11 +7,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::clock_hold::ClockTicket;
 use super::completion::{self, Consumer, Lost, Producer};
 use super::engine::Job;
 use super::error::{BlockingError, WorkerPanic};
 use super::ThreadPool;
+use crate::event_loop::clock_hold::ClockTicket;
 use crate::task::take_pending_cancel;
 
 /// Where a job runs.

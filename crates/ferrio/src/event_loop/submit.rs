@@ -29,15 +29,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-#[cfg(all(test, ferrio_loom))]
-use loom::sync::Condvar;
-#[cfg(not(all(test, ferrio_loom)))]
-use std::sync::Condvar;
-
+use super::clock_hold::ClockTicket;
 use super::context;
 use super::{LoopId, ThreadsafeHandle};
-use crate::blocking::clock_hold::ClockTicket;
-use crate::loom::{Mutex, MutexGuard};
+use crate::loom::{Condvar, Mutex, MutexGuard};
 use crate::task::{take_pending_cancel, Cancelled, PanicError};
 
 /// Why a [`Submitted`] future gave no value.

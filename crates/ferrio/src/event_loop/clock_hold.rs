@@ -32,9 +32,9 @@ use std::cell::RefCell;
 use std::fmt;
 use std::thread::{self, ThreadId};
 
-use crate::event_loop::context;
-use crate::event_loop::inner::ClockHold;
-use crate::event_loop::{Handle, LoopId, ThreadsafeHandle};
+use super::context;
+use super::inner::ClockHold;
+use super::{Handle, LoopId, ThreadsafeHandle};
 
 thread_local! {
     /// The holds taken on this thread's loops, by loop.
