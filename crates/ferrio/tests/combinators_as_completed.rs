@@ -1,5 +1,5 @@
 //! `as_completed`: outcomes in completion order, as a `Stream`; its overall
-//! timeout yields `TimedOut` once and leaves the rest running; a cancelled
+//! timeout yields `TimeoutError` once and leaves the rest running; a cancelled
 //! consumer gets its own `Cancelled` and loses no outcome.
 
 mod common;
@@ -94,8 +94,10 @@ fn the_timeout_yields_timed_out_once_at_the_deadline_and_ends() {
         assert_eq!(seen, [(1, SEC), (2, 2 * SEC)]);
         let (e, at) = timed_out.expect("the deadline passed");
         assert_eq!(at, 2500 * MS);
-        assert_eq!(e.remaining(), 2);
-        assert!(e.to_string().contains("2 tasks unfinished"), "{e}");
+        // The same TimeoutError as every other timeout (one type per meaning).
+        assert_eq!(e.after(), Some(2500 * MS));
+        assert_eq!(stream.remaining(), 2);
+        assert!(e.to_string().contains("timed out after 2.5s"), "{e}");
         assert!(stream.timed_out() && stream.is_terminated());
         // The rest run on, not cancelled.
         let rest = stream.into_remaining();

@@ -353,38 +353,43 @@ fn cancellation_is_delivered_only_at_ferrio_awaitables() {
 }
 
 #[test]
-fn awaiting_a_task_is_a_cancellation_point_and_the_awaited_task_runs_on() {
+fn awaiting_a_task_forwards_the_cancellation_and_waits_for_its_cleanup() {
+    // Cancellation follows the await chain: the request goes to the child,
+    // and the parent resumes only when the child is done. The child
+    // swallows it and returns a value, which the parent receives.
     run_virtual(async {
         let t0 = ferrio::time();
         let log = new_log();
         let l = log.clone();
         let child = ferrio::spawn(async move {
-            ferrio::sleep(100 * SEC).await.unwrap();
+            if let Err(c) = ferrio::sleep(100 * SEC).await {
+                push(&l, ("child got the parent's cancellation", since(t0)));
+                assert_eq!(c.message(), Some("stop"));
+                ferrio::sleep(5 * SEC).await.unwrap();
+            }
             push(&l, ("child done", since(t0)));
             "child value"
         });
+        let child_ref = (*child).clone();
         let l = log.clone();
         let parent = ferrio::spawn(async move {
-            let mut child = child;
-            let first = (&mut child).await;
-            push(&l, ("parent cancelled while awaiting", since(t0)));
-            assert!(matches!(first, Err(JoinError::Cancelled(_))));
-            assert!(!child.done(), "the child keeps running");
-            assert!(!child.cancelled());
-            // Delivered once: awaiting again waits for the child.
-            let second = child.await.unwrap();
+            let value = child.await.unwrap();
             push(&l, ("parent got the child's value", since(t0)));
-            second
+            value
         });
         ferrio::sleep(SEC).await.unwrap();
-        parent.cancel();
+        parent.cancel_with("stop");
+        let parent_ref = (*parent).clone();
         assert_eq!(parent.await.unwrap(), "child value");
+        assert!(!parent_ref.cancelled(), "the child consumed the request");
+        assert_eq!(parent_ref.cancelling(), 1, "still counted, as in asyncio");
+        assert_eq!(child_ref.cancelling(), 1);
         assert_eq!(
             snapshot(&log),
             [
-                ("parent cancelled while awaiting", SEC),
-                ("child done", 100 * SEC),
-                ("parent got the child's value", 100 * SEC),
+                ("child got the parent's cancellation", SEC),
+                ("child done", 6 * SEC),
+                ("parent got the child's value", 6 * SEC),
             ]
         );
     });
@@ -419,7 +424,7 @@ fn a_childs_cancellation_returned_by_its_awaiter_does_not_cancel_the_awaiter() {
 }
 
 #[test]
-fn a_cancellation_delivered_while_awaiting_a_task_cancels_the_awaiter_when_returned() {
+fn a_cancellation_forwarded_to_an_awaited_task_that_ends_cancelled_cancels_the_awaiter() {
     run_virtual(async {
         let child = ferrio::spawn(async {
             ferrio::sleep(HOUR).await?;
@@ -436,13 +441,9 @@ fn a_cancellation_delivered_while_awaiting_a_task_cancels_the_awaiter_when_retur
         assert!(parent.await.unwrap_err().is_cancelled());
         assert!(
             parent_ref.cancelled(),
-            "the parent returned its own Cancelled"
+            "the child's cancellation came back as the parent's own"
         );
-        assert!(
-            !child_ref.done(),
-            "awaiting is not a tie: the child runs on"
-        );
-        child_ref.cancel();
+        assert!(child_ref.cancelled(), "the request reached the child");
     });
 }
 

@@ -135,7 +135,10 @@ fn a_retrieved_panic_is_not_reported() {
             // Looked at with exception().
             let t = ferrio::spawn(boom());
             ferrio::sleep(Duration::from_millis(10)).await.unwrap();
-            assert_eq!(t.exception().as_deref(), Some("boom"));
+            match t.exception() {
+                Ok(Some(ferrio::JoinError::Panicked(p))) => assert_eq!(p.message(), "boom"),
+                other => panic!("expected the panic, got {other:?}"),
+            }
             drop(t);
             // Taken with try_result().
             let t = ferrio::spawn(boom());
@@ -152,9 +155,10 @@ fn a_retrieved_panic_is_not_reported() {
 fn exception_is_none_for_tasks_that_did_not_panic() {
     run_virtual(async {
         let t = ferrio::spawn(async { 1 });
-        assert_eq!(t.exception(), None);
+        // Pending: asyncio's InvalidStateError.
+        assert_eq!(t.exception().unwrap_err(), ferrio::task::NotDone);
         ferrio::yield_now().await.unwrap();
-        assert_eq!(t.exception(), None);
+        assert!(t.exception().unwrap().is_none());
         assert_eq!(t.await.unwrap(), 1);
     });
 }

@@ -12,7 +12,7 @@ use super::engine::Job;
 use super::error::{BlockingError, WorkerPanic};
 use super::ThreadPool;
 use crate::event_loop::clock_hold::ClockTicket;
-use crate::task::take_pending_cancel;
+use crate::task::Checkpoint;
 
 /// Where a job runs.
 pub(crate) enum Target {
@@ -98,6 +98,7 @@ pub struct Offload<R> {
     failed: Option<BlockingError>,
     /// Whether the clock hold is still to be taken (at the first poll).
     hold_pending: bool,
+    checkpoint: Checkpoint,
     done: bool,
 }
 
@@ -113,6 +114,7 @@ impl<R: Send + 'static> Offload<R> {
             lazy: Some((target, job(f, producer))),
             failed: None,
             hold_pending: true,
+            checkpoint: Checkpoint::new(),
             done: false,
         }
     }
@@ -136,6 +138,7 @@ impl<R: Send + 'static> Offload<R> {
             lazy: None,
             failed,
             hold_pending,
+            checkpoint: Checkpoint::new(),
             done: false,
         }
     }
@@ -145,6 +148,15 @@ impl<R> Offload<R> {
     /// Whether the job has finished (returned or panicked) or was given up.
     pub fn is_finished(&self) -> bool {
         self.failed.is_some() || (self.lazy.is_none() && !self.consumer.in_flight())
+    }
+
+    /// The awaiting task was cancelled: the job is given up (a job never
+    /// submitted is dropped here, unrun; a running one finishes on its
+    /// thread and its result is dropped).
+    fn cancelled(&mut self, c: crate::Cancelled) -> Poll<Result<R, BlockingError>> {
+        self.consumer.abandon();
+        self.lazy = None;
+        self.finish(Err(BlockingError::Cancelled(c)))
     }
 
     fn finish(&mut self, result: Result<R, BlockingError>) -> Poll<Result<R, BlockingError>> {
@@ -159,14 +171,17 @@ impl<R> Future for Offload<R> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         assert!(!this.done, "an Offload was polled after it completed");
-        if let Some(c) = take_pending_cancel() {
-            this.consumer.abandon();
-            // A job never submitted is dropped here, unrun.
-            this.lazy = None;
-            return this.finish(Err(BlockingError::Cancelled(c)));
+        if let Some(c) = this.checkpoint.resumed() {
+            return this.cancelled(c);
         }
         if let Some(e) = this.failed.take() {
             return this.finish(Err(e));
+        }
+        if this.lazy.is_some() {
+            // Not submitted yet, so it cannot be done without suspending.
+            if let Some(c) = this.checkpoint.suspend() {
+                return this.cancelled(c);
+            }
         }
         if this.hold_pending {
             this.hold_pending = false;
@@ -181,7 +196,10 @@ impl<R> Future for Offload<R> {
             }
         }
         match this.consumer.poll(cx) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => match this.checkpoint.suspend() {
+                Some(c) => this.cancelled(c),
+                None => Poll::Pending,
+            },
             Poll::Ready(Ok(Ok(value))) => this.finish(Ok(value)),
             Poll::Ready(Ok(Err(payload))) => {
                 this.finish(Err(BlockingError::Panicked(WorkerPanic::new(payload))))

@@ -10,8 +10,9 @@ use futures_core::{FusedStream, Stream};
 
 use super::spawn_all::spawn_all;
 use super::task_set::TaskSet;
-use crate::task::take_pending_cancel;
+use crate::task::Checkpoint;
 use crate::time::Sleep;
+use crate::time::TimeoutError;
 use crate::{JoinError, Task};
 
 /// Spawns every future of `futures` as a task and yields each task's
@@ -91,6 +92,7 @@ where
 pub fn as_completed_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> AsCompleted<T> {
     AsCompleted {
         set: TaskSet::new(tasks.into_iter().collect()),
+        checkpoint: Checkpoint::new(),
     }
 }
 
@@ -99,6 +101,7 @@ pub fn as_completed_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> AsComp
 #[must_use = "streams do nothing unless polled; the tasks run anyway"]
 pub struct AsCompleted<T> {
     set: TaskSet<T>,
+    checkpoint: Checkpoint,
 }
 
 impl<T> AsCompleted<T> {
@@ -124,23 +127,24 @@ impl<T> AsCompleted<T> {
     /// Limits the whole stream to `duration` on the loop clock, counted from
     /// its first poll: asyncio's `as_completed(aws, timeout=...)`.
     ///
-    /// When the deadline passes, the stream yields `Err(TimedOut)` once and
+    /// When the deadline passes, the stream yields `Err(TimeoutError)` once and
     /// ends; the tasks not finished by then run on, **not cancelled**: take
     /// them with [`AsCompletedTimeout::into_remaining`].
     pub fn timeout(self, duration: Duration) -> AsCompletedTimeout<T> {
-        self.with_timer(crate::time::sleep(duration))
+        self.with_timer(crate::time::sleep(duration), Some(duration))
     }
 
     /// [`timeout`](Self::timeout) with a deadline on the loop clock (see
     /// [`time()`](crate::time())).
     pub fn timeout_at(self, deadline: Instant) -> AsCompletedTimeout<T> {
-        self.with_timer(crate::time::sleep_until(deadline))
+        self.with_timer(crate::time::sleep_until(deadline), None)
     }
 
-    fn with_timer(self, timer: Sleep) -> AsCompletedTimeout<T> {
+    fn with_timer(self, timer: Sleep, after: Option<Duration>) -> AsCompletedTimeout<T> {
         AsCompletedTimeout {
             inner: self,
             timer,
+            after,
             state: TimeoutState::Running,
         }
     }
@@ -156,10 +160,18 @@ impl<T> AsCompleted<T> {
             // Ended: nothing to suspend on, so no cancellation point either.
             return Poll::Ready(None);
         }
-        if let Some(c) = take_pending_cancel() {
+        if let Some(c) = self.checkpoint.resumed() {
+            self.checkpoint.reset();
             return Poll::Ready(Some(Err(JoinError::Cancelled(c))));
         }
-        self.poll_outcome(cx)
+        if let Poll::Ready(outcome) = self.poll_outcome(cx) {
+            self.checkpoint.reset();
+            return Poll::Ready(outcome);
+        }
+        if let Some(c) = self.checkpoint.suspend() {
+            return Poll::Ready(Some(Err(JoinError::Cancelled(c))));
+        }
+        Poll::Pending
     }
 
     /// The next outcome, without a cancellation point of its own.
@@ -206,7 +218,7 @@ impl<T> fmt::Debug for AsCompleted<T> {
 ///
 /// Yields `Ok(outcome)` for each task in completion order. If the deadline
 /// passes first, it yields the outcomes already finished, then
-/// `Err(TimedOut)` once, then ends; the unfinished tasks run on.
+/// `Err(TimeoutError)` once, then ends; the unfinished tasks run on.
 ///
 /// # Cancel safety
 ///
@@ -226,7 +238,8 @@ impl<T> fmt::Debug for AsCompleted<T> {
 ///         assert_eq!(done.next().await.unwrap().unwrap().unwrap(), 1);
 ///         assert_eq!(done.next().await.unwrap().unwrap().unwrap(), 2);
 ///         let timed_out = done.next().await.unwrap().unwrap_err();
-///         assert_eq!(timed_out.remaining(), 1);
+///         assert_eq!(timed_out.after(), Some(Duration::from_secs(3)));
+///         assert_eq!(done.remaining(), 1);
 ///         assert!(done.next().await.is_none());
 ///         // The 5 s task was not cancelled.
 ///         let rest = done.into_remaining();
@@ -238,13 +251,15 @@ impl<T> fmt::Debug for AsCompleted<T> {
 pub struct AsCompletedTimeout<T> {
     inner: AsCompleted<T>,
     timer: Sleep,
+    /// The limit, if given as a duration (for the error).
+    after: Option<Duration>,
     state: TimeoutState,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TimeoutState {
     Running,
-    /// The deadline passed and `TimedOut` was yielded.
+    /// The deadline passed and the `TimeoutError` was yielded.
     TimedOut,
 }
 
@@ -253,7 +268,7 @@ impl<T> AsCompletedTimeout<T> {
     #[allow(clippy::should_implement_trait)] // as `AsCompleted::next`
     pub fn next(
         &mut self,
-    ) -> impl Future<Output = Option<Result<Result<T, JoinError>, TimedOut>>> + '_ {
+    ) -> impl Future<Output = Option<Result<Result<T, JoinError>, TimeoutError>>> + '_ {
         std::future::poll_fn(move |cx| self.poll_item(cx))
     }
 
@@ -262,7 +277,7 @@ impl<T> AsCompletedTimeout<T> {
         self.inner.remaining()
     }
 
-    /// Whether the deadline passed (and `TimedOut` was yielded).
+    /// Whether the deadline passed (and the `TimeoutError` was yielded).
     pub fn timed_out(&self) -> bool {
         self.state == TimeoutState::TimedOut
     }
@@ -276,32 +291,35 @@ impl<T> AsCompletedTimeout<T> {
     fn poll_item(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Result<T, JoinError>, TimedOut>>> {
+    ) -> Poll<Option<Result<Result<T, JoinError>, TimeoutError>>> {
         if self.state == TimeoutState::TimedOut || self.inner.remaining() == 0 {
             return Poll::Ready(None);
         }
-        if let Some(c) = take_pending_cancel() {
+        let checkpoint = &mut self.inner.checkpoint;
+        if let Some(c) = checkpoint.resumed() {
+            checkpoint.reset();
             return Poll::Ready(Some(Ok(Err(JoinError::Cancelled(c)))));
         }
-        match self.inner.poll_outcome(cx) {
-            Poll::Ready(Some(outcome)) => return Poll::Ready(Some(Ok(outcome))),
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Pending => {}
+        if let Poll::Ready(outcome) = self.inner.poll_outcome(cx) {
+            self.inner.checkpoint.reset();
+            return Poll::Ready(outcome.map(Ok));
+        }
+        if let Some(c) = self.inner.checkpoint.suspend() {
+            return Poll::Ready(Some(Ok(Err(JoinError::Cancelled(c)))));
         }
         // The cancellation request, if any, was taken above: the timer can
         // only expire.
         if Pin::new(&mut self.timer).poll(cx).is_ready() {
+            self.inner.checkpoint.reset();
             self.state = TimeoutState::TimedOut;
-            return Poll::Ready(Some(Err(TimedOut {
-                remaining: self.inner.remaining(),
-            })));
+            return Poll::Ready(Some(Err(TimeoutError::new(self.after))));
         }
         Poll::Pending
     }
 }
 
 impl<T> Stream for AsCompletedTimeout<T> {
-    type Item = Result<Result<T, JoinError>, TimedOut>;
+    type Item = Result<Result<T, JoinError>, TimeoutError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.poll_item(cx)
@@ -311,7 +329,7 @@ impl<T> Stream for AsCompletedTimeout<T> {
         if self.timed_out() {
             (0, Some(0))
         } else {
-            // Every outcome, or fewer of them and one `TimedOut`.
+            // Every outcome, or fewer of them and one `TimeoutError`.
             let n = self.inner.remaining();
             (n.min(1), Some(n + 1))
         }
@@ -337,30 +355,3 @@ impl<T> fmt::Debug for AsCompletedTimeout<T> {
             .finish()
     }
 }
-
-/// The deadline of an [`AsCompletedTimeout`] passed before every task
-/// finished. The unfinished tasks were not cancelled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimedOut {
-    remaining: usize,
-}
-
-impl TimedOut {
-    /// How many tasks had not finished at the deadline.
-    pub fn remaining(&self) -> usize {
-        self.remaining
-    }
-}
-
-impl fmt::Display for TimedOut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "as_completed timed out with {} tasks unfinished; they run on \
-             (take them with into_remaining() to await or cancel them)",
-            self.remaining
-        )
-    }
-}
-
-impl std::error::Error for TimedOut {}

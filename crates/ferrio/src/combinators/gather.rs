@@ -6,10 +6,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::gathering::{Gathering, Step};
 use super::spawn_all::spawn_all;
-use super::task_set::TaskSet;
-use crate::task::take_pending_cancel;
-use crate::{Cancelled, JoinError, Task};
+use crate::{JoinError, Task};
 
 /// Spawns every future of `futures` as a task and waits for all of their
 /// values, in argument order: asyncio's `gather(*aws)`.
@@ -32,14 +31,18 @@ use crate::{Cancelled, JoinError, Task};
 ///
 /// # Cancel safety
 ///
-/// A cancellation point. If the awaiting task is cancelled, `gather`
-/// cancels every task that is not done yet (with the same message), waits
-/// until all of them have finished — their cleanup may await — and then
-/// returns `Err(JoinError::Cancelled)` carrying the awaiting task's own
-/// [`Cancelled`], to propagate with `?`. (While it waits for them, a
-/// further cancellation request stays pending, for the next cancellation
-/// point.) Dropping the `Gather` before it completes leaves its tasks
-/// running, detached.
+/// If every task is already done, `gather` returns their values at once,
+/// even with a cancellation pending (it is delivered at the next real
+/// suspension). Otherwise it is a cancellation point that follows the await
+/// chain: if the awaiting task is cancelled — or a timeout or task group
+/// around the `gather` cancels it — `gather` cancels every task that is not
+/// done yet (with the same message), waits until all of them have finished
+/// (their cleanup may await), and then returns `Err(JoinError::Cancelled)`
+/// carrying the awaiting task's own [`Cancelled`](crate::Cancelled), to
+/// propagate with `?`, whatever the tasks returned — as asyncio's gather
+/// does. Further requests that arrive meanwhile are forwarded to the tasks
+/// too. Dropping the `Gather` before it completes leaves its tasks running,
+/// detached.
 ///
 /// # Panics
 ///
@@ -84,39 +87,35 @@ where
 ///     .unwrap();
 /// ```
 pub fn gather_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> Gather<T> {
-    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
+    let engine = Gathering::new(tasks);
     Gather {
-        values: (0..tasks.len()).map(|_| None).collect(),
-        set: TaskSet::new(tasks),
-        cancelled: None,
-        finished: false,
+        values: (0..engine.set.len()).map(|_| None).collect(),
+        engine,
     }
 }
 
 /// The future returned by [`gather`] and [`gather_tasks`].
 #[must_use = "futures do nothing unless awaited; the tasks run anyway"]
 pub struct Gather<T> {
-    set: TaskSet<T>,
+    engine: Gathering<T>,
     values: Vec<Option<T>>,
-    cancelled: Option<Cancelled>,
-    finished: bool,
 }
 
 impl<T> Gather<T> {
     /// How many tasks are gathered.
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.engine.set.len()
     }
 
     /// Whether no task is gathered (the `Gather` then completes at once).
     pub fn is_empty(&self) -> bool {
-        self.set.len() == 0
+        self.engine.set.len() == 0
     }
 
     /// How many tasks have not finished yet, as far as the `Gather` has
     /// seen.
     pub fn remaining(&self) -> usize {
-        self.set.unreported()
+        self.engine.set.unreported()
     }
 }
 
@@ -125,57 +124,30 @@ impl<T> Future for Gather<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        assert!(!this.finished, "`Gather` polled after completion");
-        if let Some(c) = ready!(poll_cancel(&mut this.set, &mut this.cancelled, cx)) {
-            this.finished = true;
-            return Poll::Ready(Err(JoinError::Cancelled(c)));
-        }
-        while let Some(index) = ready!(this.set.poll_finished(cx)) {
-            match this.set.take_outcome(index) {
-                Ok(value) => this.values[index] = Some(value),
-                Err(error) => {
-                    this.finished = true;
+        loop {
+            match ready!(this.engine.poll_step(cx, "Gather")) {
+                Step::Outcome(index, Ok(value)) => this.values[index] = Some(value),
+                Step::Outcome(_, Err(error)) => {
+                    this.engine.finish();
                     this.values.clear();
-                    this.set.detach_all();
                     return Poll::Ready(Err(error));
+                }
+                Step::Cancelled(c) => {
+                    this.engine.finish();
+                    this.values.clear();
+                    return Poll::Ready(Err(JoinError::Cancelled(c)));
+                }
+                Step::Done => {
+                    this.engine.finish();
+                    let values = std::mem::take(&mut this.values);
+                    return Poll::Ready(Ok(values
+                        .into_iter()
+                        .map(|v| v.expect("every task gave a value"))
+                        .collect()));
                 }
             }
         }
-        this.finished = true;
-        let values = std::mem::take(&mut this.values);
-        Poll::Ready(Ok(values
-            .into_iter()
-            .map(|v| v.expect("every task gave a value"))
-            .collect()))
     }
-}
-
-/// The cancellation point shared by [`gather`] and
-/// [`gather_settled`](super::gather_settled).
-///
-/// On a delivered cancellation, requests cancellation of every unfinished
-/// task, then waits for all of them to finish and returns
-/// `Ready(Some(cancelled))`. `Ready(None)`: not cancelled, go on.
-///
-/// While it waits, later cancellation requests are not taken: they stay
-/// pending and are delivered at the next cancellation point after `gather`
-/// returns. Taking one would force a choice between two `Cancelled` values
-/// (say a timeout's and the task's own), and dropping either would swallow
-/// that cancellation.
-pub(super) fn poll_cancel<T>(
-    set: &mut TaskSet<T>,
-    cancelled: &mut Option<Cancelled>,
-    cx: &mut Context<'_>,
-) -> Poll<Option<Cancelled>> {
-    if cancelled.is_none() {
-        let Some(c) = take_pending_cancel() else {
-            return Poll::Ready(None);
-        };
-        set.cancel_unfinished(c.message());
-        *cancelled = Some(c);
-    }
-    ready!(set.poll_drain(cx));
-    Poll::Ready(cancelled.take())
 }
 
 // Nothing is pinned structurally: the tasks and outputs are only moved.
@@ -184,9 +156,9 @@ impl<T> Unpin for Gather<T> {}
 impl<T> fmt::Debug for Gather<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gather")
-            .field("tasks", &self.set.len())
-            .field("remaining", &self.set.unreported())
-            .field("cancelling", &self.cancelled.is_some())
+            .field("tasks", &self.engine.set.len())
+            .field("remaining", &self.engine.set.unreported())
+            .field("cancelling", &self.engine.is_cancelling())
             .finish()
     }
 }

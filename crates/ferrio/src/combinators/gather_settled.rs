@@ -5,9 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::gather::poll_cancel;
+use super::gathering::{Gathering, Step};
 use super::spawn_all::spawn_all;
-use super::task_set::TaskSet;
 use crate::{Cancelled, JoinError, Task};
 
 /// Spawns every future of `futures` as a task and waits for all of them,
@@ -21,13 +20,13 @@ use crate::{Cancelled, JoinError, Task};
 ///
 /// # Cancel safety
 ///
-/// A cancellation point. If the awaiting task is cancelled,
-/// `gather_settled` cancels every task that is not done yet, waits until
-/// all of them have finished (a further cancellation request meanwhile
-/// stays pending, for the next cancellation point), and returns
-/// `Err(Cancelled)` — the awaiting task's own, to propagate with `?`. The
-/// outcomes are dropped. Dropping the future before it completes leaves
-/// the tasks running, detached.
+/// As [`gather`](super::gather): done tasks are reported at once even with
+/// a cancellation pending; once it has suspended, a cancellation of the
+/// awaiting task (or of a timeout or task group around it) is forwarded to
+/// every task not done yet, `gather_settled` waits until all of them have
+/// finished, and returns `Err(Cancelled)` — the awaiting task's own, to
+/// propagate with `?`. The outcomes are dropped. Dropping the future before
+/// it completes leaves the tasks running, detached.
 ///
 /// # Panics
 ///
@@ -81,38 +80,34 @@ where
 ///     .unwrap();
 /// ```
 pub fn gather_settled_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> GatherSettled<T> {
-    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
+    let engine = Gathering::new(tasks);
     GatherSettled {
-        outcomes: (0..tasks.len()).map(|_| None).collect(),
-        set: TaskSet::new(tasks),
-        cancelled: None,
-        finished: false,
+        outcomes: (0..engine.set.len()).map(|_| None).collect(),
+        engine,
     }
 }
 
 /// The future returned by [`gather_settled`] and [`gather_settled_tasks`].
 #[must_use = "futures do nothing unless awaited; the tasks run anyway"]
 pub struct GatherSettled<T> {
-    set: TaskSet<T>,
+    engine: Gathering<T>,
     outcomes: Vec<Option<Result<T, JoinError>>>,
-    cancelled: Option<Cancelled>,
-    finished: bool,
 }
 
 impl<T> GatherSettled<T> {
     /// How many tasks are gathered.
     pub fn len(&self) -> usize {
-        self.set.len()
+        self.engine.set.len()
     }
 
-    /// Whether no task is gathered (the future then completes at once).
+    /// Whether no task is gathered (it then completes at once).
     pub fn is_empty(&self) -> bool {
-        self.set.len() == 0
+        self.engine.set.len() == 0
     }
 
-    /// How many tasks have not finished yet, as far as the future has seen.
+    /// How many tasks have not finished yet, as far as it has seen.
     pub fn remaining(&self) -> usize {
-        self.set.unreported()
+        self.engine.set.unreported()
     }
 }
 
@@ -121,21 +116,24 @@ impl<T> Future for GatherSettled<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        assert!(!this.finished, "`GatherSettled` polled after completion");
-        if let Some(c) = ready!(poll_cancel(&mut this.set, &mut this.cancelled, cx)) {
-            this.finished = true;
-            this.outcomes.clear();
-            return Poll::Ready(Err(c));
+        loop {
+            match ready!(this.engine.poll_step(cx, "GatherSettled")) {
+                Step::Outcome(index, outcome) => this.outcomes[index] = Some(outcome),
+                Step::Cancelled(c) => {
+                    this.engine.finish();
+                    this.outcomes.clear();
+                    return Poll::Ready(Err(c));
+                }
+                Step::Done => {
+                    this.engine.finish();
+                    let outcomes = std::mem::take(&mut this.outcomes);
+                    return Poll::Ready(Ok(outcomes
+                        .into_iter()
+                        .map(|o| o.expect("every task has an outcome"))
+                        .collect()));
+                }
+            }
         }
-        while let Some(index) = ready!(this.set.poll_finished(cx)) {
-            this.outcomes[index] = Some(this.set.take_outcome(index));
-        }
-        this.finished = true;
-        let outcomes = std::mem::take(&mut this.outcomes);
-        Poll::Ready(Ok(outcomes
-            .into_iter()
-            .map(|o| o.expect("every task has an outcome"))
-            .collect()))
     }
 }
 
@@ -145,9 +143,9 @@ impl<T> Unpin for GatherSettled<T> {}
 impl<T> fmt::Debug for GatherSettled<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GatherSettled")
-            .field("tasks", &self.set.len())
-            .field("remaining", &self.set.unreported())
-            .field("cancelling", &self.cancelled.is_some())
+            .field("tasks", &self.engine.set.len())
+            .field("remaining", &self.engine.set.unreported())
+            .field("cancelling", &self.engine.is_cancelling())
             .finish()
     }
 }

@@ -37,15 +37,14 @@
 mod as_completed;
 mod gather;
 mod gather_settled;
+mod gathering;
 mod join;
 mod ready;
 mod spawn_all;
 mod task_set;
 mod wait;
 
-pub use as_completed::{
-    as_completed, as_completed_tasks, AsCompleted, AsCompletedTimeout, TimedOut,
-};
+pub use as_completed::{as_completed, as_completed_tasks, AsCompleted, AsCompletedTimeout};
 pub use gather::{gather, gather_tasks, Gather};
 pub use gather_settled::{gather_settled, gather_settled_tasks, GatherSettled};
 pub use wait::{wait, ReturnWhen, Wait, WaitCancelled, Waited};

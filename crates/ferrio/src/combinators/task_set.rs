@@ -24,17 +24,13 @@
 //!   or the task itself). `reported[i]` is set when `i` is reported; a
 //!   queued index already reported is skipped, so each task is reported
 //!   once.
-//! - The set never consumes the combinator's own cancellation: every caller
-//!   calls `take_pending_cancel()` at the start of its poll, before
-//!   [`TaskSet::poll_finished`], so the `take_pending_cancel()` inside
-//!   `Task::poll` finds nothing to take. Polling a task that is not done
-//!   therefore only registers a waker — or says the task belongs to another
-//!   loop, which is recorded in `foreign` and counts as finished with that
-//!   error (such a task cannot finish while this loop runs).
+//! - The set is not a cancellation point: it only watches its tasks
+//!   (`Task::watch`, which registers a waker), so the combinator above it
+//!   decides what a cancellation does. Watching a task of another loop
+//!   fails; that task is recorded in `foreign` and counts as finished with
+//!   that error (it cannot finish while this loop runs).
 
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -155,19 +151,17 @@ impl<T> TaskSet<T> {
     /// Whether task `index` (still in its slot) is finished; if not, leaves
     /// a child waker in its join slot.
     fn check(&mut self, index: usize) -> bool {
-        let Some(task) = self.tasks[index].as_mut() else {
+        let Some(task) = self.tasks[index].as_ref() else {
             return false;
         };
         if task.done() {
             return true;
         }
-        let waker = self.ready.child_waker(index);
-        match Pin::new(task).poll(&mut Context::from_waker(&waker)) {
-            Poll::Pending => false,
-            Poll::Ready(outcome) => {
-                // Not done, yet ready: the task belongs to another loop (see
-                // the module docs). Its outcome carries no value.
-                let error = outcome.err().unwrap_or(JoinError::ForeignLoop);
+        match task.watch(&self.ready.child_waker(index)) {
+            Ok(()) => false,
+            Err(error) => {
+                // Of another loop: it cannot finish while this one runs, so
+                // it counts as finished with that error (module docs).
                 self.foreign.push((index, error));
                 true
             }
@@ -200,15 +194,6 @@ impl<T> TaskSet<T> {
         }
     }
 
-    /// Waits until every task has finished, taking and dropping their
-    /// outcomes (so their failures count as retrieved).
-    pub(crate) fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        while let Some(index) = std::task::ready!(self.poll_finished(cx)) {
-            drop(self.take_outcome(index));
-        }
-        Poll::Ready(())
-    }
-
     /// Every task still in the set, in the order given; the set is empty
     /// afterwards.
     pub(crate) fn take_all(&mut self) -> Vec<Task<T>> {
@@ -221,7 +206,9 @@ impl<T> TaskSet<T> {
     /// Consumes the set, dropping the handles of the tasks left in it: they
     /// run on, detached.
     pub(crate) fn detach_all(&mut self) {
-        drop(self.take_all());
+        for task in self.take_all() {
+            task.detach();
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::task_set::TaskSet;
-use crate::task::take_pending_cancel;
+use crate::task::Checkpoint;
 use crate::time::Sleep;
 use crate::{Cancelled, JoinError, Task};
 
@@ -47,10 +47,12 @@ pub enum ReturnWhen {
 ///
 /// # Cancel safety
 ///
-/// A cancellation point. If the awaiting task is cancelled, `wait` returns
+/// If the condition already holds (a task done for `FirstCompleted`…),
+/// `wait` returns at once, even with a cancellation pending. Otherwise it is
+/// a cancellation point: if the awaiting task is cancelled, `wait` returns
 /// [`WaitCancelled`] at once, which carries the awaiting task's own
 /// [`Cancelled`] (propagate it with `?`) and gives back every task, all of
-/// them still running.
+/// them still running — asyncio's `wait` does not cancel the tasks either.
 ///
 /// ```
 /// use std::time::Duration;
@@ -88,6 +90,7 @@ pub fn wait<T>(
         set: TaskSet::new(tasks.into_iter().collect()),
         return_when,
         timer: timeout.map(crate::time::sleep),
+        checkpoint: Checkpoint::new(),
         finished: false,
     }
 }
@@ -98,6 +101,7 @@ pub struct Wait<T> {
     set: TaskSet<T>,
     return_when: ReturnWhen,
     timer: Option<Sleep>,
+    checkpoint: Checkpoint,
     finished: bool,
 }
 
@@ -106,6 +110,12 @@ pub struct Wait<T> {
 pub type Waited<T> = (Vec<Task<T>>, Vec<Task<T>>);
 
 impl<T> Wait<T> {
+    fn cancelled(&mut self, cancelled: Cancelled) -> WaitCancelled<T> {
+        self.finished = true;
+        let tasks = self.set.take_all();
+        WaitCancelled { cancelled, tasks }
+    }
+
     fn split(&mut self) -> Waited<T> {
         self.finished = true;
         let finished: Vec<bool> = (0..self.set.len())
@@ -129,10 +139,8 @@ impl<T> Future for Wait<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         assert!(!this.finished, "`Wait` polled after completion");
-        if let Some(cancelled) = take_pending_cancel() {
-            this.finished = true;
-            let tasks = this.set.take_all();
-            return Poll::Ready(Err(WaitCancelled { cancelled, tasks }));
+        if let Some(cancelled) = this.checkpoint.resumed() {
+            return Poll::Ready(Err(this.cancelled(cancelled)));
         }
         loop {
             match this.set.poll_finished(cx) {
@@ -149,6 +157,9 @@ impl<T> Future for Wait<T> {
                 }
                 Poll::Pending => break,
             }
+        }
+        if let Some(cancelled) = this.checkpoint.suspend() {
+            return Poll::Ready(Err(this.cancelled(cancelled)));
         }
         if let Some(timer) = &mut this.timer {
             // The cancellation request, if any, was taken above: the timer

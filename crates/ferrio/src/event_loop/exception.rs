@@ -34,6 +34,13 @@ pub enum ExceptionKind {
     /// [`debug::deadlocks()`](crate::debug::deadlocks) has the cycle. See
     /// [`DeadlockAction`].
     Deadlock,
+    /// Debug mode: a cancellation that had to end some code — a timeout's
+    /// expiry, a task group's abort, shutdown — could not be delivered,
+    /// because that code was suspended on a future that is not a ferrio
+    /// awaitable (`std::future::pending()`, another runtime's channel, …).
+    /// The code's future was dropped without running its cleanup. The
+    /// report names the task and, for a timeout, where it was created.
+    UndeliverableCancellation,
 }
 
 /// What debug mode does when its deadlock detector finds tasks waiting for

@@ -33,7 +33,7 @@ use super::clock_hold::ClockTicket;
 use super::context;
 use super::{LoopId, ThreadsafeHandle};
 use crate::loom::{Condvar, Mutex, MutexGuard};
-use crate::task::{take_pending_cancel, Cancelled, PanicError};
+use crate::task::{Cancelled, Checkpoint, PanicError};
 
 /// Why a [`Submitted`] future gave no value.
 #[derive(Debug)]
@@ -321,6 +321,7 @@ impl ThreadsafeHandle {
             shared,
             loop_id: self.id(),
             hold_pending: true,
+            checkpoint: Checkpoint::new(),
         }
     }
 }
@@ -454,6 +455,7 @@ pub struct Submitted<T> {
     shared: Arc<Shared<T>>,
     loop_id: LoopId,
     hold_pending: bool,
+    checkpoint: Checkpoint,
 }
 
 impl<T> Submitted<T> {
@@ -514,11 +516,8 @@ impl<T> Future for Submitted<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(c) = take_pending_cancel() {
-            this.shared.cancel();
-            let stale = Shared::take(&mut this.shared.lock());
-            drop(stale);
-            return Poll::Ready(Err(SubmitError::Cancelled(c)));
+        if let Some(c) = this.checkpoint.resumed() {
+            return this.cancelled(c);
         }
         if this.hold_pending {
             this.hold_pending = false;
@@ -542,6 +541,11 @@ impl<T> Future for Submitted<T> {
                 Poll::Ready(result)
             }
             None => {
+                drop(state);
+                if let Some(c) = this.checkpoint.suspend() {
+                    return this.cancelled(c);
+                }
+                let mut state = this.shared.lock();
                 match &state.waiter {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => state.waiter = Some(cx.waker().clone()),
@@ -549,6 +553,18 @@ impl<T> Future for Submitted<T> {
                 Poll::Pending
             }
         }
+    }
+}
+
+impl<T> Submitted<T> {
+    /// The awaiting task was cancelled: the submitted future is cancelled
+    /// too (the cancellation follows the await chain, as asyncio's
+    /// `wrap_future` cancels the concurrent future).
+    fn cancelled(&mut self, c: Cancelled) -> Poll<Result<T, SubmitError>> {
+        self.shared.cancel();
+        let stale = Shared::take(&mut self.shared.lock());
+        drop(stale);
+        Poll::Ready(Err(SubmitError::Cancelled(c)))
     }
 }
 

@@ -26,6 +26,8 @@ use crate::Cancelled;
 
 type DoneCallback<T, E> = Box<dyn FnOnce(&Promise<T, E>)>;
 
+use crate::task::{DoneCallbackId, NotDone};
+
 /// A settable, cloneable, awaitable cell: asyncio's `Future`.
 ///
 /// One side settles it once — [`set_result`](Self::set_result),
@@ -42,9 +44,11 @@ type DoneCallback<T, E> = Box<dyn FnOnce(&Promise<T, E>)>;
 ///   any error: `promise.set_exception(Rc::new(my_error))`.
 ///
 /// Awaiting gives `Ok(value)`, or [`PromiseError::Failed`] with the error,
-/// or [`PromiseError::Cancelled`] if the promise was cancelled (or the
-/// awaiting task was). Await a `&Promise`, a clone, or
-/// [`wait()`](Self::wait).
+/// or [`PromiseError::Cancelled`] if the promise was cancelled. Await a
+/// `&Promise`, a clone, or [`wait()`](Self::wait). A task cancelled while it
+/// awaits a pending promise **cancels the promise**, as asyncio's
+/// `Task.cancel()` cancels the future the task waits on: every awaiter then
+/// sees it cancelled (cancellation follows the await chain).
 ///
 /// A promise needs no loop to be created or settled. Done callbacks run
 /// through the running loop's `call_soon`, as in asyncio; settled with no
@@ -84,7 +88,7 @@ pub(super) struct Shared<T, E> {
 pub(super) struct State<T, E> {
     pub(super) outcome: Option<Outcome<T, E>>,
     pub(super) waiters: Slab<Waker>,
-    callbacks: Vec<DoneCallback<T, E>>,
+    callbacks: Vec<(DoneCallbackId, DoneCallback<T, E>)>,
 }
 
 /// How a promise was settled.
@@ -161,15 +165,33 @@ impl<T, E> Promise<T, E> {
             .map(Outcome::to_result)
     }
 
-    /// The error if the promise failed: asyncio's `exception()`. `None` if
-    /// it is pending, has a value, or was cancelled.
-    pub fn exception(&self) -> Option<E>
+    /// Why the promise has no value, asyncio's `exception()`: `Ok(None)` if
+    /// it has one, `Ok(Some(PromiseError::Failed(e)))` if it failed,
+    /// `Ok(Some(PromiseError::Cancelled(..)))` if it was cancelled.
+    ///
+    /// # Errors
+    ///
+    /// [`NotDone`] while it is pending.
+    ///
+    /// ```
+    /// use ferrio::future::{Promise, PromiseError};
+    ///
+    /// let promise: Promise<u32, String> = Promise::new();
+    /// assert!(promise.exception().is_err(), "pending");
+    /// promise.set_exception("refused".to_string()).unwrap();
+    /// assert!(matches!(promise.exception(), Ok(Some(PromiseError::Failed(e))) if e == "refused"));
+    /// ```
+    pub fn exception(&self) -> Result<Option<PromiseError<E>>, NotDone>
     where
         E: Clone,
     {
         match &self.shared.state.borrow().outcome {
-            Some(Outcome::Failed(e)) => Some(e.clone()),
-            _ => None,
+            None => Err(NotDone),
+            Some(Outcome::Value(_)) => Ok(None),
+            Some(Outcome::Failed(e)) => Ok(Some(PromiseError::Failed(e.clone()))),
+            Some(Outcome::Cancelled(message)) => Ok(Some(PromiseError::Cancelled(
+                Cancelled::untracked(message.clone()),
+            ))),
         }
     }
 
@@ -250,7 +272,11 @@ impl<T: 'static, E: 'static> Promise<T, E> {
         self.cancel_inner(Some(message.into()))
     }
 
-    fn cancel_inner(&self, message: Option<Arc<str>>) -> bool {
+    pub(super) fn from_shared(shared: Rc<Shared<T, E>>) -> Promise<T, E> {
+        Promise { shared }
+    }
+
+    pub(super) fn cancel_inner(&self, message: Option<Arc<str>>) -> bool {
         if self.done() {
             return false;
         }
@@ -269,7 +295,7 @@ impl<T: 'static, E: 'static> Promise<T, E> {
         for waker in waiters {
             waker.wake();
         }
-        for callback in callbacks {
+        for (_, callback) in callbacks {
             self.schedule_callback(callback);
         }
     }
@@ -292,13 +318,38 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     /// running loop's `call_soon`: asyncio's `add_done_callback`. If it is
     /// settled already, the callback is scheduled at once (or, with no loop
     /// running, called at once). Callbacks run in the order they were added.
-    pub fn add_done_callback(&self, callback: impl FnOnce(&Promise<T, E>) + 'static) {
+    pub fn add_done_callback(
+        &self,
+        callback: impl FnOnce(&Promise<T, E>) + 'static,
+    ) -> DoneCallbackId {
+        let id = DoneCallbackId::next();
         let callback: DoneCallback<T, E> = Box::new(callback);
         if self.done() {
             self.schedule_callback(callback);
         } else {
-            self.shared.state.borrow_mut().callbacks.push(callback);
+            self.shared
+                .state
+                .borrow_mut()
+                .callbacks
+                .push((id, callback));
         }
+        id
+    }
+
+    /// Removes a done callback that has not been scheduled yet: asyncio's
+    /// `remove_done_callback`. Returns how many were removed (0 once the
+    /// promise is settled: its callbacks are scheduled then).
+    pub fn remove_done_callback(&self, id: DoneCallbackId) -> usize {
+        // Dropped after the borrow: a callback may hold this promise.
+        let removed: Vec<_> = {
+            let mut state = self.shared.state.borrow_mut();
+            let (removed, kept) = std::mem::take(&mut state.callbacks)
+                .into_iter()
+                .partition(|(i, _)| *i == id);
+            state.callbacks = kept;
+            removed
+        };
+        removed.len()
     }
 }
 
@@ -316,7 +367,7 @@ impl<T, E> Default for Promise<T, E> {
     }
 }
 
-impl<T: Clone, E: Clone> IntoFuture for Promise<T, E> {
+impl<T: Clone + 'static, E: Clone + 'static> IntoFuture for Promise<T, E> {
     type Output = Result<T, PromiseError<E>>;
     type IntoFuture = PromiseWait<T, E>;
 
@@ -325,7 +376,7 @@ impl<T: Clone, E: Clone> IntoFuture for Promise<T, E> {
     }
 }
 
-impl<T: Clone, E: Clone> IntoFuture for &Promise<T, E> {
+impl<T: Clone + 'static, E: Clone + 'static> IntoFuture for &Promise<T, E> {
     type Output = Result<T, PromiseError<E>>;
     type IntoFuture = PromiseWait<T, E>;
 

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::PromiseError;
-use super::promise::Shared;
-use crate::task::take_pending_cancel;
+use super::promise::{Promise, Shared};
+use crate::task::{Cancelled, Checkpoint};
 
 /// The future that awaits a [`Promise`](super::Promise): made by
 /// [`Promise::wait`](super::Promise::wait) or by awaiting a promise (or a
@@ -16,21 +16,30 @@ use crate::task::take_pending_cancel;
 ///
 /// # Cancel safety
 ///
-/// A cancellation point: if the awaiting task is cancelled, it completes
-/// with [`PromiseError::Cancelled`] carrying that task's own `Cancelled`,
-/// and leaves the waiting list. The promise, and every other awaiter, are
-/// untouched: settling wakes all awaiters, so a cancelled one takes nothing
-/// from the others.
+/// Awaiting a settled promise gives its outcome at once, even with a
+/// cancellation pending. Otherwise it is a cancellation point that follows
+/// the await chain: if the awaiting task is cancelled while the promise is
+/// pending, **the promise is cancelled** (with the same message; every
+/// other awaiter sees it cancelled, as in asyncio) and this await completes
+/// with [`PromiseError::Cancelled`] carrying the awaiting task's own
+/// `Cancelled`. Cancelled after the promise was settled but before it
+/// resumed, the await gives the `Cancelled` and the promise keeps its
+/// outcome. Dropping the future only leaves the waiting list.
 #[must_use = "futures do nothing unless awaited"]
 pub struct PromiseWait<T, E> {
     shared: Rc<Shared<T, E>>,
     /// The slab key of this awaiter's waker while the promise is pending.
     key: Option<usize>,
+    checkpoint: Checkpoint,
 }
 
 impl<T, E> PromiseWait<T, E> {
     pub(super) fn new(shared: Rc<Shared<T, E>>) -> PromiseWait<T, E> {
-        PromiseWait { shared, key: None }
+        PromiseWait {
+            shared,
+            key: None,
+            checkpoint: Checkpoint::new(),
+        }
     }
 
     fn deregister(&mut self) {
@@ -44,20 +53,40 @@ impl<T, E> PromiseWait<T, E> {
     }
 }
 
-impl<T: Clone, E: Clone> Future for PromiseWait<T, E> {
+impl<T, E> PromiseWait<T, E>
+where
+    T: Clone + 'static,
+    E: Clone + 'static,
+{
+    /// The awaiting task was cancelled: the pending promise is cancelled
+    /// with it (it follows the await chain).
+    fn cancelled(&mut self, c: Cancelled) -> Poll<Result<T, PromiseError<E>>> {
+        self.deregister();
+        Promise::from_shared(self.shared.clone()).cancel_inner(c.message_arc());
+        Poll::Ready(Err(PromiseError::Cancelled(c)))
+    }
+}
+
+impl<T, E> Future for PromiseWait<T, E>
+where
+    T: Clone + 'static,
+    E: Clone + 'static,
+{
     type Output = Result<T, PromiseError<E>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(c) = take_pending_cancel() {
-            this.deregister();
-            return Poll::Ready(Err(PromiseError::Cancelled(c)));
+        if let Some(c) = this.checkpoint.resumed() {
+            return this.cancelled(c);
         }
-        let mut state = this.shared.state.borrow_mut();
-        if let Some(outcome) = &state.outcome {
+        if let Some(outcome) = &this.shared.state.borrow().outcome {
             this.key = None;
             return Poll::Ready(outcome.to_result());
         }
+        if let Some(c) = this.checkpoint.suspend() {
+            return this.cancelled(c);
+        }
+        let mut state = this.shared.state.borrow_mut();
         match this.key {
             Some(key) => {
                 let slot = &mut state.waiters[key];

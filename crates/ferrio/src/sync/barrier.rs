@@ -13,10 +13,11 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{WaitKey, WaitList};
-use crate::task::{take_pending_cancel, Cancelled};
+use super::waiter::{Wait, Waiter};
+use crate::task::Cancelled;
 
 /// A meeting point for `parties` tasks: asyncio's `Barrier`.
 ///
@@ -165,7 +166,7 @@ impl Barrier {
     pub fn wait(&self) -> BarrierWait<'_> {
         BarrierWait {
             barrier: self,
-            state: State::Idle,
+            state: Waiter::new(),
         }
     }
 
@@ -234,28 +235,62 @@ impl fmt::Debug for Barrier {
     }
 }
 
-#[derive(Debug)]
-enum State {
-    Idle,
-    Waiting(WaitKey),
-    Done,
+/// One wait at a [`Barrier`], as the shared waiter protocol
+/// (`sync::waiter`) sees it.
+struct BarrierWaitFor<'a> {
+    barrier: &'a Barrier,
+}
+
+impl Wait for BarrierWaitFor<'_> {
+    type Grant = Result<usize, BrokenBarrier>;
+    type Output = Result<usize, BarrierWaitError>;
+
+    fn try_now(&mut self) -> Option<Self::Output> {
+        let barrier = self.barrier;
+        if barrier.broken.get() {
+            return Some(Err(BarrierWaitError::Broken(BrokenBarrier)));
+        }
+        let arrived = barrier.waiters.borrow().waiting();
+        if arrived + 1 == barrier.parties {
+            // The last party releases the round without waiting.
+            barrier.trip();
+            return Some(Ok(arrived));
+        }
+        None
+    }
+
+    fn enqueue(&mut self, waker: &Waker) -> WaitKey {
+        self.barrier.waiters.borrow_mut().push(waker.clone())
+    }
+
+    fn poll_grant(&mut self, key: WaitKey, waker: &Waker) -> Poll<Self::Grant> {
+        self.barrier.waiters.borrow_mut().poll(key, waker)
+    }
+
+    fn granted(&mut self, grant: Self::Grant) -> Self::Output {
+        grant.map_err(BarrierWaitError::Broken)
+    }
+
+    fn leave(&mut self, key: WaitKey) {
+        // Still waiting: leaving the list un-counts the task. Released
+        // already: the index is simply dropped.
+        let _ = self.barrier.waiters.borrow_mut().leave(key);
+    }
+
+    fn cancelled(&mut self, cancelled: Cancelled) -> Self::Output {
+        Err(BarrierWaitError::Cancelled(cancelled))
+    }
+
+    fn label(&self) -> &'static str {
+        "barrier"
+    }
 }
 
 /// The future returned by [`Barrier::wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
-    state: State,
-}
-
-impl BarrierWait<'_> {
-    fn leave(&mut self) {
-        if let State::Waiting(key) = std::mem::replace(&mut self.state, State::Done) {
-            // Still waiting: leaving the list un-counts the task. Released
-            // already: the index is simply dropped.
-            let _ = self.barrier.waiters.borrow_mut().leave(key);
-        }
-    }
+    state: Waiter,
 }
 
 impl Future for BarrierWait<'_> {
@@ -263,48 +298,20 @@ impl Future for BarrierWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(cancelled) = take_pending_cancel() {
-            this.leave();
-            return Poll::Ready(Err(BarrierWaitError::Cancelled(cancelled)));
-        }
-        let barrier = this.barrier;
-        match this.state {
-            State::Idle => {
-                this.state = State::Done;
-                if barrier.broken.get() {
-                    return Poll::Ready(Err(BarrierWaitError::Broken(BrokenBarrier)));
-                }
-                let arrived = barrier.waiters.borrow().waiting();
-                if arrived + 1 == barrier.parties {
-                    barrier.trip();
-                    return Poll::Ready(Ok(arrived));
-                }
-                let key = barrier.waiters.borrow_mut().push(cx.waker().clone());
-                this.state = State::Waiting(key);
-                crate::task::note_wait("barrier");
-                Poll::Pending
-            }
-            State::Waiting(key) => {
-                let polled = barrier.waiters.borrow_mut().poll(key, cx.waker());
-                match polled {
-                    Poll::Ready(result) => {
-                        this.state = State::Done;
-                        Poll::Ready(result.map_err(BarrierWaitError::Broken))
-                    }
-                    Poll::Pending => {
-                        crate::task::note_wait("barrier");
-                        Poll::Pending
-                    }
-                }
-            }
-            State::Done => panic!("BarrierWait polled after it completed"),
-        }
+        this.state.poll(
+            &mut BarrierWaitFor {
+                barrier: this.barrier,
+            },
+            cx,
+        )
     }
 }
 
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
-        self.leave();
+        self.state.abandon(&mut BarrierWaitFor {
+            barrier: self.barrier,
+        });
     }
 }
 

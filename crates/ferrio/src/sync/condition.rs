@@ -4,21 +4,25 @@
 //! lock; it waits to be notified (or cancelled); then it re-acquires the
 //! lock, queueing behind the lock's other waiters, and returns only once it
 //! holds the lock again — even when cancelled, as asyncio's does, so code
-//! after a cancelled wait still runs under the lock. A notification given
-//! to a waiter that is cancelled before it runs passes on to the next
-//! waiter; the shared wait list does that.
+//! after a cancelled wait still runs under the lock. A wait that ends by a
+//! cancellation after it was queued wakes another waiter in its place, as
+//! asyncio's `wait()` re-notifies on any error: a notification it received
+//! passes on (the shared wait list does that), or, if it was notified and
+//! then cancelled while re-acquiring the lock, a new one is given (a
+//! spurious wake-up at worst, which the condition-variable contract allows).
 
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::lock::{Lock, LockAcquire, LockGuard, LockStats};
 use super::semaphore::AcquireState;
 use super::wait_list::{Left, WaitKey, WaitList};
-use crate::task::{take_pending_cancel, Cancelled};
+use super::waiter::{Wait, Waiter};
+use crate::task::Cancelled;
 
 /// A condition variable for tasks: asyncio's `Condition`.
 ///
@@ -116,14 +120,15 @@ impl Condition {
     ///
     /// # Cancel safety
     ///
-    /// A cancellation point, and as in asyncio the lock is held again
-    /// before the cancellation is reported: the error,
+    /// A cancellation point (a wait always suspends), and as in asyncio the
+    /// lock is held again before the cancellation is reported: the error,
     /// [`WaitCancelled`], carries the re-acquired guard (`?` drops it, which
     /// releases the lock, as leaving asyncio's `async with` would).
     /// Cancellations that arrive while re-acquiring are collected and the
-    /// last one is reported. A notification received just before the
-    /// cancellation passes on to the next waiter. Dropping the future
-    /// instead gives up its place in both queues and holds nothing.
+    /// outermost is reported. A wait cancelled after it was queued wakes
+    /// another waiter in its place (see the module docs), so no
+    /// notification is lost. Dropping the future instead gives up its place
+    /// in both queues and holds nothing.
     ///
     /// # Panics
     ///
@@ -137,8 +142,12 @@ impl Condition {
         ConditionWait {
             condition: self,
             lock,
-            phase: Phase::Start(guard),
+            guard: Some(guard),
+            notify: Waiter::new(),
+            relock: None,
             cancelled: None,
+            passed_on: false,
+            done: false,
         }
     }
 
@@ -165,7 +174,6 @@ impl Condition {
             condition: self,
             guard: Some(guard),
             wait: None,
-            started: false,
             predicate,
         }
     }
@@ -264,24 +272,56 @@ impl std::error::Error for WaitCancelled<'_> {
     }
 }
 
-enum Phase<'a> {
-    /// Not polled yet: still holding the lock.
-    Start(LockGuard<'a>),
-    /// Lock released, queued on the condition.
-    Notify(WaitKey),
-    /// Notified or cancelled: re-acquiring the lock.
-    Relock(AcquireState),
-    Done,
+/// Waiting on the condition's own queue, as the shared waiter protocol
+/// (`sync::waiter`) sees it. The guard is released once queued.
+struct NotifyWait<'c, 'a> {
+    condition: &'a Condition,
+    guard: &'c mut Option<LockGuard<'a>>,
+    /// Leaving because of a cancellation (not a drop): wake another waiter
+    /// in this one's place even if it was not notified, as asyncio does.
+    renotify: bool,
 }
 
-impl fmt::Debug for Phase<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Phase::Start(_) => f.write_str("Start"),
-            Phase::Notify(_) => f.write_str("Notify"),
-            Phase::Relock(_) => f.write_str("Relock"),
-            Phase::Done => f.write_str("Done"),
+impl Wait for NotifyWait<'_, '_> {
+    type Grant = ();
+    type Output = Result<(), Cancelled>;
+
+    fn try_now(&mut self) -> Option<Self::Output> {
+        None
+    }
+
+    fn enqueue(&mut self, waker: &Waker) -> WaitKey {
+        let key = self.condition.waiters.borrow_mut().push(waker.clone());
+        // Releasing the lock may hand it to its next waiter.
+        drop(self.guard.take());
+        key
+    }
+
+    fn poll_grant(&mut self, key: WaitKey, waker: &Waker) -> Poll<()> {
+        self.condition.waiters.borrow_mut().poll(key, waker)
+    }
+
+    fn granted(&mut self, (): ()) -> Self::Output {
+        Ok(())
+    }
+
+    fn leave(&mut self, key: WaitKey) {
+        let left = self.condition.waiters.borrow_mut().leave(key);
+        match left {
+            Left::PassedOn(waker) => waker.wake(),
+            Left::Unqueued if self.renotify => {
+                self.condition.notify(1);
+            }
+            _ => {}
         }
+    }
+
+    fn cancelled(&mut self, cancelled: Cancelled) -> Self::Output {
+        Err(cancelled)
+    }
+
+    fn label(&self) -> &'static str {
+        "condition"
     }
 }
 
@@ -290,19 +330,15 @@ impl fmt::Debug for Phase<'_> {
 pub struct ConditionWait<'a> {
     condition: &'a Condition,
     lock: &'a Lock,
-    phase: Phase<'a>,
-    /// The latest cancellation received, reported once the lock is held.
+    /// The caller's guard, until the wait is queued.
+    guard: Option<LockGuard<'a>>,
+    notify: Waiter,
+    /// Re-acquiring the lock, once notified or cancelled while queued.
+    relock: Option<AcquireState>,
     cancelled: Option<Cancelled>,
-}
-
-impl ConditionWait<'_> {
-    /// Leaves the condition's queue, passing on a notification received.
-    fn leave_condition(&self, key: WaitKey) {
-        let left = self.condition.waiters.borrow_mut().leave(key);
-        if let Left::PassedOn(waker) = left {
-            waker.wake();
-        }
-    }
+    /// Whether a cancelled wait already woke another waiter in its place.
+    passed_on: bool,
+    done: bool,
 }
 
 impl<'a> Future for ConditionWait<'a> {
@@ -310,75 +346,78 @@ impl<'a> Future for ConditionWait<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        loop {
-            match &mut this.phase {
-                Phase::Start(_) => {
-                    if let Some(cancelled) = take_pending_cancel() {
-                        let Phase::Start(guard) = std::mem::replace(&mut this.phase, Phase::Done)
-                        else {
-                            unreachable!()
-                        };
+        assert!(!this.done, "ConditionWait polled after it completed");
+        if this.relock.is_none() {
+            let mut wait = NotifyWait {
+                condition: this.condition,
+                guard: &mut this.guard,
+                renotify: true,
+            };
+            match std::task::ready!(this.notify.poll(&mut wait, cx)) {
+                Ok(()) => {}
+                Err(cancelled) => match this.guard.take() {
+                    // Cancelled before it released the lock: still held.
+                    Some(guard) => {
+                        this.done = true;
                         return Poll::Ready(Err(WaitCancelled { guard, cancelled }));
                     }
-                    let key = this.condition.waiters.borrow_mut().push(cx.waker().clone());
-                    // Releasing the lock may hand it to its next waiter.
-                    drop(std::mem::replace(&mut this.phase, Phase::Notify(key)));
-                    crate::task::note_wait("condition");
-                    return Poll::Pending;
-                }
-                Phase::Notify(key) => {
-                    let key = *key;
-                    if let Some(cancelled) = take_pending_cancel() {
-                        this.leave_condition(key);
-                        this.cancelled = Some(cancelled);
-                    } else {
-                        let notified = this.condition.waiters.borrow_mut().poll(key, cx.waker());
-                        if notified.is_pending() {
-                            crate::task::note_wait("condition");
-                            return Poll::Pending;
-                        }
-                    }
-                    this.phase = Phase::Relock(AcquireState::new());
-                }
-                Phase::Relock(state) => {
-                    if let Some(cancelled) = take_pending_cancel() {
+                    None => {
+                        // Leaving woke another waiter in its place.
+                        this.passed_on = true;
                         this.cancelled = Some(cancelled);
                     }
-                    if state
-                        .poll_uncancellable(this.lock.semaphore(), cx)
-                        .is_pending()
-                    {
-                        return Poll::Pending;
-                    }
-                    this.phase = Phase::Done;
-                    let guard = LockGuard::new(this.lock);
-                    return Poll::Ready(match this.cancelled.take() {
-                        None => Ok(guard),
-                        Some(cancelled) => Err(WaitCancelled { guard, cancelled }),
-                    });
-                }
-                Phase::Done => panic!("ConditionWait polled after it completed"),
+                },
             }
+            this.relock = Some(AcquireState::new());
         }
+        let relock = this.relock.as_mut().expect("re-acquiring");
+        std::task::ready!(relock.poll_deferring(this.lock.semaphore(), cx, &mut this.cancelled));
+        this.done = true;
+        let guard = LockGuard::new(this.lock);
+        Poll::Ready(match this.cancelled.take() {
+            None => Ok(guard),
+            Some(cancelled) => {
+                if !this.passed_on {
+                    // Notified, then cancelled while re-acquiring: the
+                    // notification is not lost, another waiter gets one.
+                    this.condition.notify(1);
+                }
+                Err(WaitCancelled { guard, cancelled })
+            }
+        })
     }
 }
 
 impl Drop for ConditionWait<'_> {
     fn drop(&mut self) {
-        match std::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Notify(key) => self.leave_condition(key),
-            Phase::Relock(mut state) => state.abandon(self.lock.semaphore()),
-            // `Start` drops its guard, releasing the lock.
-            Phase::Start(_) | Phase::Done => {}
+        if let Some(relock) = &mut self.relock {
+            relock.abandon(self.lock.semaphore());
+        } else {
+            let mut wait = NotifyWait {
+                condition: self.condition,
+                guard: &mut self.guard,
+                renotify: false,
+            };
+            self.notify.abandon(&mut wait);
         }
+        // A guard never released drops here, releasing the lock.
     }
 }
 
 impl fmt::Debug for ConditionWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let phase = if self.done {
+            "done"
+        } else if self.relock.is_some() {
+            "re-acquiring"
+        } else if self.notify.is_waiting() {
+            "waiting"
+        } else {
+            "start"
+        };
         f.debug_struct("ConditionWait")
             .field("condition", self.condition)
-            .field("phase", &self.phase)
+            .field("phase", &phase)
             .finish()
     }
 }
@@ -391,7 +430,6 @@ pub struct ConditionWaitFor<'a, P> {
     guard: Option<LockGuard<'a>>,
     /// The wait in progress, if any.
     wait: Option<ConditionWait<'a>>,
-    started: bool,
     predicate: P,
 }
 
@@ -406,16 +444,6 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if !this.started {
-            this.started = true;
-            if let Some(cancelled) = take_pending_cancel() {
-                let guard = this
-                    .guard
-                    .take()
-                    .expect("ConditionWaitFor starts with a guard");
-                return Poll::Ready(Err(WaitCancelled { guard, cancelled }));
-            }
-        }
         loop {
             if let Some(wait) = &mut this.wait {
                 match Pin::new(wait).poll(cx) {
@@ -430,6 +458,8 @@ where
                 .guard
                 .take()
                 .expect("ConditionWaitFor polled after it completed");
+            // Checked first: if it holds already, no suspension and so no
+            // cancellation, as asyncio's `wait_for`.
             if (this.predicate)() {
                 return Poll::Ready(Ok(guard));
             }

@@ -4,10 +4,11 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{WaitKey, WaitList};
-use crate::task::{take_pending_cancel, Cancelled};
+use super::waiter::{Wait, Waiter};
+use crate::task::Cancelled;
 
 /// A flag that tasks can wait for: asyncio's `Event`.
 ///
@@ -90,7 +91,7 @@ impl Event {
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {
             event: self,
-            state: State::Idle,
+            state: Waiter::new(),
         }
     }
 
@@ -119,27 +120,51 @@ impl fmt::Debug for Event {
     }
 }
 
-#[derive(Debug)]
-enum State {
-    Idle,
-    Waiting(WaitKey),
-    Done,
+/// One wait on an [`Event`], as the shared waiter protocol
+/// (`sync::waiter`) sees it.
+struct EventWaitFor<'a> {
+    event: &'a Event,
+}
+
+impl Wait for EventWaitFor<'_> {
+    type Grant = ();
+    type Output = Result<(), Cancelled>;
+
+    fn try_now(&mut self) -> Option<Self::Output> {
+        self.event.set.get().then_some(Ok(()))
+    }
+
+    fn enqueue(&mut self, waker: &Waker) -> WaitKey {
+        self.event.waiters.borrow_mut().push(waker.clone())
+    }
+
+    fn poll_grant(&mut self, key: WaitKey, waker: &Waker) -> Poll<()> {
+        self.event.waiters.borrow_mut().poll(key, waker)
+    }
+
+    fn granted(&mut self, (): ()) -> Self::Output {
+        Ok(())
+    }
+
+    fn leave(&mut self, key: WaitKey) {
+        // Broadcast wake-ups do not pass on: nothing to hand over.
+        let _ = self.event.waiters.borrow_mut().leave(key);
+    }
+
+    fn cancelled(&mut self, cancelled: Cancelled) -> Self::Output {
+        Err(cancelled)
+    }
+
+    fn label(&self) -> &'static str {
+        "event"
+    }
 }
 
 /// The future returned by [`Event::wait`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct EventWait<'a> {
     event: &'a Event,
-    state: State,
-}
-
-impl EventWait<'_> {
-    fn leave(&mut self) {
-        if let State::Waiting(key) = std::mem::replace(&mut self.state, State::Done) {
-            // Broadcast wake-ups do not pass on: nothing to hand over.
-            let _ = self.event.waiters.borrow_mut().leave(key);
-        }
-    }
+    state: Waiter,
 }
 
 impl Future for EventWait<'_> {
@@ -147,38 +172,13 @@ impl Future for EventWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(cancelled) = take_pending_cancel() {
-            this.leave();
-            return Poll::Ready(Err(cancelled));
-        }
-        match this.state {
-            State::Idle => {
-                if this.event.set.get() {
-                    this.state = State::Done;
-                    return Poll::Ready(Ok(()));
-                }
-                let key = this.event.waiters.borrow_mut().push(cx.waker().clone());
-                this.state = State::Waiting(key);
-                crate::task::note_wait("event");
-                Poll::Pending
-            }
-            State::Waiting(key) => {
-                let polled = this.event.waiters.borrow_mut().poll(key, cx.waker());
-                if polled.is_ready() {
-                    this.state = State::Done;
-                } else {
-                    crate::task::note_wait("event");
-                }
-                polled.map(Ok)
-            }
-            State::Done => panic!("EventWait polled after it completed"),
-        }
+        this.state.poll(&mut EventWaitFor { event: this.event }, cx)
     }
 }
 
 impl Drop for EventWait<'_> {
     fn drop(&mut self) {
-        self.leave();
+        self.state.abandon(&mut EventWaitFor { event: self.event });
     }
 }
 

@@ -68,7 +68,7 @@ pub struct Lock {
 /// A snapshot of a [`Lock`]'s state, from [`Lock::statistics`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockStats {
-    /// Whether the lock is held (or handed to a waiter about to run).
+    /// Whether the lock is held (see [`Lock::locked`]).
     pub locked: bool,
     /// Tasks waiting for the lock.
     pub waiters: usize,
@@ -142,16 +142,19 @@ impl Lock {
             .then(|| OwnedLockGuard { lock: self.clone() })
     }
 
-    /// Whether the lock is held: asyncio's `locked()`.
+    /// Whether the lock is held: asyncio's `locked()`. Between a release
+    /// and the moment the waiter it was handed to runs, the lock is not
+    /// held (as in asyncio), yet nobody else can take it: the waiter has it
+    /// reserved, and newcomers queue behind.
     pub fn locked(&self) -> bool {
-        self.semaphore.locked()
+        self.semaphore.available_permits() == 0 && !self.semaphore.handoff_in_flight()
     }
 
     /// Whether it is held, and how many tasks wait, for diagnostics.
     pub fn statistics(&self) -> LockStats {
         let stats = self.semaphore.statistics();
         LockStats {
-            locked: stats.permits == 0,
+            locked: self.locked(),
             waiters: stats.waiters,
         }
     }

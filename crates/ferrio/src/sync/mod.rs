@@ -35,6 +35,7 @@ mod event;
 mod lock;
 mod semaphore;
 pub(crate) mod wait_list;
+pub(crate) mod waiter;
 
 pub use barrier::{Barrier, BarrierStats, BarrierWait, BarrierWaitError, BrokenBarrier};
 pub use bounded_semaphore::{

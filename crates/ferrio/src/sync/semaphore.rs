@@ -4,10 +4,14 @@
 //! semaphore of one permit and [`BoundedSemaphore`](super::BoundedSemaphore)
 //! wraps one, all through [`AcquireState`].
 //!
-//! Invariant: while anybody waits, no permit is available (`permits == 0`).
-//! A released permit goes straight to the front waiter (granted through the
-//! wait list) rather than back into the count, so nobody arriving later can
-//! take it first.
+//! Strict FIFO, as asyncio's: a released permit goes straight to the front
+//! waiter (granted through the wait list) rather than back into the count,
+//! and while anybody is queued or a hand-off is in flight (a waiter granted
+//! a permit whose task has not run yet), a newcomer queues even if permits
+//! are spare. So `permits > 0` only with nobody queued, or with hand-offs
+//! in flight; when a woken waiter takes its permit, it passes the spare
+//! ones on to the waiters queued behind it (asyncio's `acquire` wakes the
+//! next waiters "while value > 0").
 //!
 //! Debug mode's deadlock detector (`debug/deadlock.rs`) hooks in here:
 //! permits taken, handed over and given back, and waits, are recorded for
@@ -20,11 +24,12 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{Left, WaitKey, WaitList};
+use super::waiter::{Wait, Waiter};
 use crate::debug::deadlock::{self, Hold, Kind, ResourceTag};
-use crate::task::{take_pending_cancel, Cancelled};
+use crate::task::Cancelled;
 
 /// A pool of permits: asyncio's `Semaphore`.
 ///
@@ -219,9 +224,17 @@ impl Semaphore {
         self.permits.get()
     }
 
-    /// Whether an `acquire` would wait: asyncio's `locked()`.
+    /// Whether an `acquire` would wait: asyncio's `locked()`. True while
+    /// no permit is spare, and also while tasks are queued or a woken
+    /// waiter has not taken its permit yet (strict FIFO: a newcomer queues
+    /// behind them).
     pub fn locked(&self) -> bool {
-        self.permits.get() == 0
+        self.permits.get() == 0 || !self.waiters.borrow().is_idle()
+    }
+
+    /// Whether a permit is handed to a woken waiter that has not run yet.
+    pub(crate) fn handoff_in_flight(&self) -> bool {
+        self.waiters.borrow().handoffs() > 0
     }
 
     /// Permits and waiters, for diagnostics.
@@ -237,15 +250,31 @@ impl Semaphore {
     #[inline]
     pub(crate) fn try_take(&self) -> bool {
         let permits = self.permits.get();
-        if permits == 0 {
+        if permits == 0 || !self.waiters.borrow().is_idle() {
             return false;
         }
         self.permits.set(permits - 1);
         true
     }
 
-    /// [`try_take`](Self::try_take), recording the permit for the
-    /// deadlock detector as held through a guard of kind `hold`.
+    /// Hands spare permits to the waiters queued behind a hand-off that just
+    /// completed (see the module docs).
+    fn pass_spare_permits(&self) {
+        while self.permits.get() > 0 {
+            let granted = self.waiters.borrow_mut().grant_front(());
+            match granted {
+                Ok((key, waker)) => {
+                    self.permits.set(self.permits.get() - 1);
+                    if self.tag.is_tracked() {
+                        deadlock::granted(&self.tag, key);
+                    }
+                    waker.wake();
+                }
+                Err(()) => break,
+            }
+        }
+    }
+
     #[inline]
     pub(crate) fn try_take_held(&self, hold: Hold) -> bool {
         let taken = self.try_take();
@@ -303,16 +332,6 @@ impl Semaphore {
             deadlock::forgotten(&self.tag, hold);
         }
     }
-
-    /// Notes that the current task waits through `key`: for task dumps,
-    /// and in debug mode for the deadlock detector.
-    fn pending(&self, key: WaitKey, cancellable: bool, cx: &Context<'_>) -> Poll<()> {
-        if deadlock::tracking() {
-            deadlock::waiting(&self.tag, self.permits.get(), key, cancellable, cx.waker());
-        }
-        crate::task::note_wait(self.tag.kind().wait_label());
-        Poll::Pending
-    }
 }
 
 impl Drop for Semaphore {
@@ -343,26 +362,101 @@ impl fmt::Debug for Semaphore {
     }
 }
 
-/// Where an acquire of one permit stands; shared by every future that
-/// acquires from a [`Semaphore`] (its own, [`Lock`](super::Lock)'s, the
-/// bounded one's, and [`Condition`](super::Condition)'s re-acquire).
-#[derive(Debug)]
-pub(crate) enum AcquireState {
-    /// Not polled yet.
-    Idle,
-    /// Queued in the semaphore's wait list.
-    Waiting(WaitKey),
-    /// Acquired, cancelled or abandoned.
-    Done,
+/// One acquire of a [`Semaphore`], as the shared waiter protocol
+/// (`sync::waiter`) sees it.
+struct SemaphoreWait<'s> {
+    semaphore: &'s Semaphore,
+    hold: Hold,
+    /// Whether a cancellation ends the wait (not for a `Condition`
+    /// re-acquiring its lock): told to the deadlock detector.
+    cancellable: bool,
 }
+
+impl Wait for SemaphoreWait<'_> {
+    type Grant = ();
+    type Output = Result<(), Cancelled>;
+
+    #[inline]
+    fn try_now(&mut self) -> Option<Self::Output> {
+        self.semaphore.try_take_held(self.hold).then_some(Ok(()))
+    }
+
+    fn enqueue(&mut self, waker: &Waker) -> WaitKey {
+        self.semaphore.waiters.borrow_mut().push(waker.clone())
+    }
+
+    fn poll_grant(&mut self, key: WaitKey, waker: &Waker) -> Poll<()> {
+        let semaphore = self.semaphore;
+        let polled = semaphore.waiters.borrow_mut().poll(key, waker);
+        if polled.is_ready() {
+            // Untracked, the wait was not recorded either: `on_pending`
+            // tracks the semaphore in debug mode.
+            if semaphore.tag.is_tracked() {
+                let permits = semaphore.permits.get();
+                deadlock::taken(&semaphore.tag, key, permits, self.hold, waker);
+            }
+            semaphore.pass_spare_permits();
+        }
+        polled
+    }
+
+    fn granted(&mut self, (): ()) -> Self::Output {
+        Ok(())
+    }
+
+    fn leave(&mut self, key: WaitKey) {
+        let semaphore = self.semaphore;
+        let tracked = semaphore.tag.is_tracked();
+        let mut waiters = semaphore.waiters.borrow_mut();
+        // Who a permit handed to this waiter passes on to.
+        let front = if tracked { waiters.front() } else { None };
+        let left = waiters.leave(key);
+        drop(waiters);
+        if tracked {
+            let passed_to = front.filter(|_| matches!(left, Left::PassedOn(_)));
+            deadlock::left(&semaphore.tag, key, passed_to);
+        }
+        match left {
+            Left::PassedOn(waker) => waker.wake(),
+            Left::Returned(()) => semaphore.permits.set(semaphore.permits.get() + 1),
+            Left::Unqueued | Left::Discarded(()) => {}
+        }
+    }
+
+    fn cancelled(&mut self, cancelled: Cancelled) -> Self::Output {
+        Err(cancelled)
+    }
+
+    fn label(&self) -> &'static str {
+        self.semaphore.tag.kind().wait_label()
+    }
+
+    fn on_pending(&mut self, key: WaitKey, cx: &Context<'_>) {
+        if deadlock::tracking() {
+            let semaphore = self.semaphore;
+            deadlock::waiting(
+                &semaphore.tag,
+                semaphore.permits.get(),
+                key,
+                self.cancellable,
+                cx.waker(),
+            );
+        }
+    }
+}
+
+/// The state of an acquire future, shared by every permit-counting
+/// primitive's acquire (`Semaphore`, `Lock`, `BoundedSemaphore`, a
+/// `Condition` re-acquiring its lock).
+#[derive(Debug)]
+pub(crate) struct AcquireState(Waiter);
 
 impl AcquireState {
     pub(crate) const fn new() -> AcquireState {
-        AcquireState::Idle
+        AcquireState(Waiter::new())
     }
 
-    /// Polls the acquire: the task's pending cancellation first, then the
-    /// permit, which will be held through a guard of kind `hold`.
+    /// Polls the acquire; `Ready(Ok(()))` once the caller holds a permit.
     #[inline]
     pub(crate) fn poll(
         &mut self,
@@ -370,81 +464,38 @@ impl AcquireState {
         cx: &mut Context<'_>,
         hold: Hold,
     ) -> Poll<Result<(), Cancelled>> {
-        if let Some(cancelled) = take_pending_cancel() {
-            self.abandon(semaphore);
-            return Poll::Ready(Err(cancelled));
-        }
-        self.poll_permit(semaphore, cx, hold, true).map(Ok)
+        let mut wait = SemaphoreWait {
+            semaphore,
+            hold,
+            cancellable: true,
+        };
+        self.0.poll(&mut wait, cx)
     }
 
-    /// Polls for the permit only (for callers that handle cancellation
-    /// themselves, as `Condition::wait` re-acquiring its lock, held by a
-    /// borrowed guard).
-    #[inline]
-    pub(crate) fn poll_uncancellable(
+    /// Polls an acquire that a cancellation does not end: a delivered
+    /// cancellation is recorded in `deferred` and the wait goes on.
+    pub(crate) fn poll_deferring(
         &mut self,
         semaphore: &Semaphore,
         cx: &mut Context<'_>,
+        deferred: &mut Option<Cancelled>,
     ) -> Poll<()> {
-        self.poll_permit(semaphore, cx, Hold::Task, false)
+        let mut wait = SemaphoreWait {
+            semaphore,
+            hold: Hold::Task,
+            cancellable: false,
+        };
+        self.0.poll_deferring(&mut wait, cx, deferred).map(|_| ())
     }
 
-    #[inline]
-    fn poll_permit(
-        &mut self,
-        semaphore: &Semaphore,
-        cx: &mut Context<'_>,
-        hold: Hold,
-        cancellable: bool,
-    ) -> Poll<()> {
-        match *self {
-            AcquireState::Idle => {
-                if semaphore.try_take_held(hold) {
-                    *self = AcquireState::Done;
-                    return Poll::Ready(());
-                }
-                let key = semaphore.waiters.borrow_mut().push(cx.waker().clone());
-                *self = AcquireState::Waiting(key);
-                semaphore.pending(key, cancellable, cx)
-            }
-            AcquireState::Waiting(key) => {
-                let polled = semaphore.waiters.borrow_mut().poll(key, cx.waker());
-                if polled.is_pending() {
-                    return semaphore.pending(key, cancellable, cx);
-                }
-                *self = AcquireState::Done;
-                // Untracked, the wait was not recorded either: `pending`
-                // tracks the semaphore in debug mode.
-                if semaphore.tag.is_tracked() {
-                    let permits = semaphore.permits.get();
-                    deadlock::taken(&semaphore.tag, key, permits, hold, cx.waker());
-                }
-                Poll::Ready(())
-            }
-            AcquireState::Done => panic!("a ferrio acquire future was polled after it completed"),
-        }
-    }
-
-    /// Gives up the acquire: leaves the queue, passing on a permit granted
-    /// meanwhile (or returning it to the count if nobody waits).
+    /// Leaves the queue if still in it, passing on a permit handed to it.
     pub(crate) fn abandon(&mut self, semaphore: &Semaphore) {
-        if let AcquireState::Waiting(key) = std::mem::replace(self, AcquireState::Done) {
-            let tracked = semaphore.tag.is_tracked();
-            let mut waiters = semaphore.waiters.borrow_mut();
-            // Who a permit handed to this waiter passes on to.
-            let front = if tracked { waiters.front() } else { None };
-            let left = waiters.leave(key);
-            drop(waiters);
-            if tracked {
-                let passed_to = front.filter(|_| matches!(left, Left::PassedOn(_)));
-                deadlock::left(&semaphore.tag, key, passed_to);
-            }
-            match left {
-                Left::PassedOn(waker) => waker.wake(),
-                Left::Returned(()) => semaphore.permits.set(semaphore.permits.get() + 1),
-                Left::Unqueued | Left::Discarded(()) => {}
-            }
-        }
+        let mut wait = SemaphoreWait {
+            semaphore,
+            hold: Hold::Task,
+            cancellable: true,
+        };
+        self.0.abandon(&mut wait);
     }
 }
 

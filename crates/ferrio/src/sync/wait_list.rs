@@ -17,6 +17,11 @@
 //!    passes on to the next waiter in line; if nobody waits, it goes back to
 //!    the primitive ([`Left::Returned`]).
 //!
+//! A grant made by `grant_one` and not taken yet is a *hand-off in flight*
+//! ([`WaitList::handoffs`]). While one is, the resource is not free for
+//! newcomers even if the primitive has units to spare: they queue behind
+//! ([`WaitList::is_idle`]), as asyncio's strict FIFO does.
+//!
 //! Broadcast wake-ups ([`WaitList::grant_all`]: `Event::set`,
 //! `Condition::notify_all`, a barrier tripping, a queue shutting down) reach
 //! every waiter at once, so there is nobody to pass them on to: a waiter
@@ -105,6 +110,9 @@ pub(crate) struct WaitList<T> {
     tail: u32,
     /// Entries in the `Waiting` state.
     waiting: usize,
+    /// Entries granted a value of their own (`grant_one`) that their
+    /// future has not taken yet: hand-offs in flight.
+    handoffs: usize,
 }
 
 impl<T> WaitList<T> {
@@ -116,6 +124,7 @@ impl<T> WaitList<T> {
             head: NIL,
             tail: NIL,
             waiting: 0,
+            handoffs: 0,
         }
     }
 
@@ -129,6 +138,21 @@ impl<T> WaitList<T> {
     #[inline]
     pub(crate) fn has_waiters(&self) -> bool {
         self.head != NIL
+    }
+
+    /// How many waiters were granted a value of their own and have not
+    /// taken it yet (their task has not run since).
+    #[inline]
+    pub(crate) fn handoffs(&self) -> usize {
+        self.handoffs
+    }
+
+    /// Whether nobody is queued and no hand-off is in flight: only then may
+    /// a newcomer take the resource without queueing (strict FIFO, as
+    /// asyncio's `Semaphore.locked()` counts granted waiters too).
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.head == NIL && self.handoffs == 0
     }
 
     /// Queues a waiter at the back; its task is woken with `waker` when it
@@ -184,7 +208,15 @@ impl<T> WaitList<T> {
                 Poll::Pending
             }
             Slot::Granted { .. } => match self.release(index) {
-                Slot::Granted { value, .. } => Poll::Ready(value),
+                Slot::Granted {
+                    value,
+                    transferable,
+                } => {
+                    if transferable {
+                        self.handoffs -= 1;
+                    }
+                    Poll::Ready(value)
+                }
                 _ => unreachable!(),
             },
             Slot::Vacant { .. } => unreachable!("a wait key outlived its entry"),
@@ -200,13 +232,16 @@ impl<T> WaitList<T> {
         // path of every primitive a store-forwarding stall.
         match self.head {
             NIL => Err(value),
-            head => Ok(self.unlink(
-                head,
-                Slot::Granted {
-                    value,
-                    transferable: true,
-                },
-            )),
+            head => {
+                self.handoffs += 1;
+                Ok(self.unlink(
+                    head,
+                    Slot::Granted {
+                        value,
+                        transferable: true,
+                    },
+                ))
+            }
         }
     }
 
@@ -221,6 +256,7 @@ impl<T> WaitList<T> {
                     index: head,
                     generation: self.entries[head as usize].generation,
                 };
+                self.handoffs += 1;
                 let waker = self.unlink(
                     head,
                     Slot::Granted {
@@ -273,10 +309,13 @@ impl<T> WaitList<T> {
             Slot::Granted {
                 value,
                 transferable: true,
-            } => match self.grant_one(value) {
-                Ok(waker) => Left::PassedOn(waker),
-                Err(value) => Left::Returned(value),
-            },
+            } => {
+                self.handoffs -= 1;
+                match self.grant_one(value) {
+                    Ok(waker) => Left::PassedOn(waker),
+                    Err(value) => Left::Returned(value),
+                }
+            }
             Slot::Granted { value, .. } => Left::Discarded(value),
             _ => unreachable!("a wait key outlived its entry"),
         }

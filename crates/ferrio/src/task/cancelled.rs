@@ -50,13 +50,26 @@ use crate::event_loop::context;
 #[derive(Clone)]
 pub struct Cancelled {
     message: Option<Arc<str>>,
-    _tracker: Option<Tracker>,
+    tracker: Option<Tracker>,
 }
 
 impl Cancelled {
     /// The message given to [`TaskRef::cancel_with`](super::TaskRef::cancel_with), if any.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
+    }
+
+    /// The message, shared (to forward the cancellation with it).
+    pub(crate) fn message_arc(&self) -> Option<Arc<str>> {
+        self.message.clone()
+    }
+
+    /// Whether this value is counted in `tracker`: whether it was delivered
+    /// for the task or scope that owns that tracker.
+    pub(crate) fn counted_in(&self, tracker: &Arc<AtomicUsize>) -> bool {
+        self.tracker
+            .as_ref()
+            .is_some_and(|t| Arc::ptr_eq(&t.0, tracker))
     }
 
     /// A `Cancelled` delivered to the task `meta` belongs to.
@@ -70,7 +83,7 @@ impl Cancelled {
         });
         Cancelled {
             message,
-            _tracker: Some(Tracker::new(tracker)),
+            tracker: Some(Tracker::new(tracker)),
         }
     }
 
@@ -78,7 +91,7 @@ impl Cancelled {
     pub(crate) fn tracked(message: Option<Arc<str>>, tracker: &Arc<AtomicUsize>) -> Cancelled {
         Cancelled {
             message,
-            _tracker: Some(Tracker::new(tracker.clone())),
+            tracker: Some(Tracker::new(tracker.clone())),
         }
     }
 
@@ -90,7 +103,7 @@ impl Cancelled {
     pub(crate) fn untracked(message: Option<Arc<str>>) -> Cancelled {
         Cancelled {
             message,
-            _tracker: None,
+            tracker: None,
         }
     }
 }
@@ -173,4 +186,61 @@ fn take_pending_slow(meta: &Meta) -> Option<Cancelled> {
     }
     meta.clear(MUST_CANCEL);
     Some(Cancelled::deliver(meta))
+}
+
+/// The cancellation point of a wait that may complete without suspending:
+/// DESIGN's "no suspension, no cancellation".
+///
+/// An await that completes at once — a finished task, a set event, a free
+/// lock — returns its value even while a cancellation is pending; the
+/// request is delivered at the next await that really suspends. Once a wait
+/// has suspended, a pending cancellation wins over whatever it waited for,
+/// as asyncio throws `CancelledError` into the task at the await. So:
+///
+/// ```text
+/// if let Some(c) = checkpoint.resumed() { cancelled path }   // first thing
+/// ...try to complete; if done: checkpoint.reset(); Ready...
+/// if let Some(c) = checkpoint.suspend() { cancelled path }   // before Pending
+/// Pending
+/// ```
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Checkpoint {
+    suspended: bool,
+}
+
+impl Checkpoint {
+    pub(crate) const fn new() -> Checkpoint {
+        Checkpoint { suspended: false }
+    }
+
+    /// At the start of a poll: the pending cancellation to deliver, if the
+    /// wait has already suspended.
+    #[inline]
+    pub(crate) fn resumed(&self) -> Option<Cancelled> {
+        if self.suspended {
+            take_pending()
+        } else {
+            None
+        }
+    }
+
+    /// About to return `Pending`: on the first suspension, the pending
+    /// cancellation to deliver instead, if any; otherwise the wait counts as
+    /// suspended from now on.
+    #[inline]
+    pub(crate) fn suspend(&mut self) -> Option<Cancelled> {
+        if !self.suspended {
+            if let Some(c) = take_pending() {
+                return Some(c);
+            }
+            self.suspended = true;
+        }
+        None
+    }
+
+    /// The wait completed: the next one (a stream's next item) starts
+    /// afresh.
+    pub(crate) fn reset(&mut self) {
+        self.suspended = false;
+    }
 }

@@ -18,13 +18,23 @@
 //! | `REPORTED` | a never-retrieved failure was reported | never |
 //! | `SCOPED` | a cancel scope is entered while the task polls | the last one is left |
 //! | `DETACHED` | `Task::detach()` | never |
+//! | `JOIN_WAITING` | awaiting the `Task` handle suspended on this task | that await completes, or the handle is dropped |
+//! | `HARD_CANCEL` | a task group or shutdown cancels the task | the request is delivered; if a poll ends with it undelivered, the task is aborted |
 //!
 //! Cancellation requests move a task from *running* through *cancel
 //! requested* (`MUST_CANCEL`, `cancel_requests > 0`) to *cancelling* (the
 //! `Cancelled` value was delivered and is alive in the task) and, if the task
 //! returns that value, to *cancelled* (`COMPLETE | CANCELLED`). A task that
 //! drops the value instead has swallowed the cancellation; `cancel_requests`
-//! still counts it until `uncancel()`.
+//! still counts it until `uncancel()`. A task that returns while a request
+//! is still undelivered (`MUST_CANCEL`: it cancelled itself, say, and never
+//! suspended again) also ends cancelled, as in asyncio.
+//!
+//! Cancellation follows the await chain: a task cancelled while awaiting a
+//! `Task` handle forwards the request to the awaited task and keeps waiting
+//! for it. The awaiter's delivered `Cancelled` is parked in the awaited
+//! task's `Cold::join_cancel` (its join slot, next to `join_waker`) and
+//! handed back to the awaiter if the awaited task ends cancelled.
 
 //!
 //! # Diagnostics
@@ -63,9 +73,27 @@ pub(crate) const REPORTED: u16 = 1 << 10;
 pub(crate) const SCOPED: u16 = 1 << 11;
 /// The handle was detached on purpose (`Task::detach`).
 pub(crate) const DETACHED: u16 = 1 << 12;
+/// Awaiting the typed handle suspended on this task: when the await
+/// resumes, a pending cancellation of the awaiter wins over the outcome.
+pub(crate) const JOIN_WAITING: u16 = 1 << 13;
+/// The pending cancellation request must end the task: if a poll ends
+/// without delivering it (the task is parked on a future that is not a
+/// ferrio awaitable), the task is aborted.
+pub(crate) const HARD_CANCEL: u16 = 1 << 14;
 
 /// A done callback, run through `call_soon` once the task completes.
 pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskRef)>;
+
+/// Identifies a done callback of a task, to remove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DoneCallbackId(u64);
+
+impl DoneCallbackId {
+    pub(crate) fn next() -> DoneCallbackId {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        DoneCallbackId(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
 
 /// Loop-thread metadata of one task.
 pub(crate) struct Meta {
@@ -93,7 +121,10 @@ pub(crate) struct Cold {
     /// Counts the live `Cancelled` values delivered to this task; a task
     /// whose future returns one of them completes as cancelled.
     pub(crate) cancel_tracker: Option<Arc<AtomicUsize>>,
-    pub(crate) done_callbacks: Vec<DoneCallback>,
+    pub(crate) done_callbacks: Vec<(DoneCallbackId, DoneCallback)>,
+    /// The cancellation the awaiter of this task forwarded to it (see the
+    /// module docs): given back to the awaiter if this task ends cancelled.
+    pub(crate) join_cancel: Option<super::Cancelled>,
     pub(crate) panic: Option<Box<dyn Any + Send>>,
     pub(crate) panic_message: Option<Arc<str>>,
     /// What the task did, when the loop tracks activity (debug mode, a
@@ -208,11 +239,20 @@ impl Meta {
 
     /// Takes the done callbacks (none were registered if the cold data was
     /// never allocated).
-    pub(crate) fn take_done_callbacks(&self) -> Vec<DoneCallback> {
+    pub(crate) fn take_done_callbacks(&self) -> Vec<(DoneCallbackId, DoneCallback)> {
         match self.cold.borrow_mut().as_deref_mut() {
             Some(cold) => std::mem::take(&mut cold.done_callbacks),
             None => Vec::new(),
         }
+    }
+
+    /// Takes the cancellation an awaiter forwarded to this task, if any
+    /// (without allocating the cold data).
+    pub(crate) fn take_join_cancel(&self) -> Option<super::Cancelled> {
+        self.cold
+            .borrow_mut()
+            .as_deref_mut()
+            .and_then(|c| c.join_cancel.take())
     }
 
     /// The task's name: the one given at spawn, or `Task-<id>`.

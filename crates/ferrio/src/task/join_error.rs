@@ -7,6 +7,20 @@ use std::sync::{Arc, Mutex};
 
 use super::Cancelled;
 
+/// The task or promise is not done yet, so it has no outcome to look at:
+/// asyncio's `InvalidStateError` from `result()` or `exception()` on a
+/// pending future. Await it, or check `done()` first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotDone;
+
+impl fmt::Display for NotDone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not done yet: await it, or check done() before asking for its outcome")
+    }
+}
+
+impl std::error::Error for NotDone {}
+
 /// Why a task produced no value.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -19,6 +33,10 @@ pub enum JoinError {
     /// The task belongs to another event loop, which is not running: await
     /// it from the loop that spawned it.
     ForeignLoop,
+    /// The task's value was already taken, by an earlier
+    /// [`try_result`](super::Task::try_result) or await: a value is taken
+    /// once.
+    ResultTaken,
 }
 
 impl JoinError {
@@ -42,6 +60,10 @@ impl fmt::Display for JoinError {
                 "this task belongs to another event loop, which is not running; \
                  await it from the loop that spawned it",
             ),
+            JoinError::ResultTaken => f.write_str(
+                "the task's value was already taken by an earlier try_result() or await; \
+                 keep the value from that first call",
+            ),
         }
     }
 }
@@ -51,7 +73,7 @@ impl std::error::Error for JoinError {
         match self {
             JoinError::Cancelled(c) => Some(c),
             JoinError::Panicked(p) => Some(p),
-            JoinError::ForeignLoop => None,
+            JoinError::ForeignLoop | JoinError::ResultTaken => None,
         }
     }
 }

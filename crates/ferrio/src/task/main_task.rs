@@ -38,7 +38,9 @@ pub(crate) fn run_main<F: Future>(inner: &Inner, future: F) -> Result<F::Output,
         Ok(value) => Ok(value),
         Err(JoinError::Cancelled(c)) => Err(RunError::Cancelled(c)),
         Err(JoinError::Panicked(p)) => resume_unwind(p.into_panic()),
-        Err(JoinError::ForeignLoop) => unreachable!("the main task runs on its own loop"),
+        Err(JoinError::ForeignLoop | JoinError::ResultTaken) => {
+            unreachable!("the main task runs on its own loop and is joined once")
+        }
     }
 }
 

@@ -61,12 +61,13 @@ use std::sync::Arc;
 
 pub use builder::Builder;
 pub use cancelled::Cancelled;
+pub use header::DoneCallbackId;
 pub use join::Task;
-pub use join_error::{JoinError, PanicError};
+pub use join_error::{JoinError, NotDone, PanicError};
 pub use shield::{shield, Shield};
 pub use task_ref::TaskRef;
 
-pub(crate) use cancelled::take_pending as take_pending_cancel;
+pub(crate) use cancelled::{take_pending as take_pending_cancel, Checkpoint};
 pub(crate) use join_error::panic_message;
 pub(crate) use main_task::run_main;
 

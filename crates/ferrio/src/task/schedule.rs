@@ -65,6 +65,9 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
         return;
     }
     meta.set(STARTED | RUNNING);
+    // A hard cancellation (task group, shutdown) that this poll does not
+    // deliver can never be: the task is parked on a foreign future.
+    let hard = meta.has(HARD_CANCEL) && meta.has(MUST_CANCEL);
     let previous = inner.current_task.replace(Some(task.addr()));
     let outcome = if inner.tracking() {
         poll_tracked(inner, &task)
@@ -75,6 +78,15 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
     meta.clear(RUNNING);
     match outcome {
         PollOutcome::Pending if meta.has(ABORT) => abort_now(inner, &task),
+        PollOutcome::Pending if hard => {
+            if meta.has(MUST_CANCEL) {
+                report_undeliverable(inner, meta);
+                meta.clear(MUST_CANCEL);
+                abort_now(inner, &task);
+            } else {
+                meta.clear(HARD_CANCEL);
+            }
+        }
         PollOutcome::Pending | PollOutcome::Gone => {}
         PollOutcome::Ready if meta.has(ABORT) => {
             // Aborted itself, then returned: the abort wins.
@@ -159,7 +171,11 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
     let meta = task.meta();
     match completion {
         Completion::Returned => {
-            if cancelled::is_held(meta) {
+            // Returned with a delivered `Cancelled` alive, or with a request
+            // never delivered (it cancelled itself and did not suspend
+            // again): cancelled, as asyncio's pending cancel at completion.
+            if meta.has(MUST_CANCEL) || cancelled::is_held(meta) {
+                meta.clear(MUST_CANCEL);
                 meta.set(CANCELLED);
                 task.drop_output();
             }
@@ -184,7 +200,7 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
     }
     let callbacks = meta.take_done_callbacks();
     if !inner.is_closed() {
-        for callback in callbacks {
+        for (_, callback) in callbacks {
             let task_ref = TaskRef::new(task.clone());
             inner.push_callback(crate::event_loop::callback_entry(Box::new(move || {
                 callback(&task_ref)
@@ -195,6 +211,26 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
         report_not_retrieved(Some(inner), task);
     }
     drop(live);
+}
+
+/// Debug mode: reports a task aborted because the cancellation that had to
+/// end it could not be delivered (see `HARD_CANCEL`).
+fn report_undeliverable(inner: &Inner, meta: &Meta) {
+    if !inner.debugging() {
+        return;
+    }
+    let info = task_info(meta);
+    let message = format!(
+        "Task '{}' (spawned at {}) was aborted: it was cancelled while suspended on a future \
+         that is not a ferrio awaitable, so the cancellation could not be delivered and its \
+         cleanup did not run",
+        info.name, info.location
+    );
+    inner.call_exception_handler(&ExceptionContext::new(
+        ExceptionKind::UndeliverableCancellation,
+        message,
+        Some(info),
+    ));
 }
 
 /// Debug mode: reports a `Task` handle dropped without being awaited or

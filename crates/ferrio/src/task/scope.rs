@@ -71,6 +71,13 @@ impl CancelScope {
         }
     }
 
+    /// Whether the scope was cancelled and the cancellation not delivered
+    /// yet: after polling the inner code, it means that code reached no
+    /// ferrio awaitable to deliver it at.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.pending.get()
+    }
+
     /// Whether a `Cancelled` this scope delivered is still alive: after the
     /// inner future returned, it means the future ended by this scope's
     /// cancellation.
@@ -173,4 +180,67 @@ pub(crate) fn held_cancellation() -> Option<Cancelled> {
         })
         .flatten()
     })
+}
+
+/// Where `cancelled` came from, for the running task whose metadata is
+/// `meta`: `Some(0)` for the task's own cancellation, `Some(i + 1)` for the
+/// scope at depth `i` of its stack (outermost first), `None` if it is not
+/// this task's.
+fn rank(meta: &Meta, cancelled: &Cancelled) -> Option<usize> {
+    meta.cold(|c| {
+        if c.cancel_tracker
+            .as_ref()
+            .is_some_and(|t| cancelled.counted_in(t))
+        {
+            return Some(0);
+        }
+        c.scopes
+            .iter()
+            .position(|s| cancelled.counted_in(&s.tracker))
+            .map(|i| i + 1)
+    })
+    .flatten()
+}
+
+/// Keeps in `slot` the outer of the cancellation already there and `new`,
+/// and drops the other — as [`take_pending_scoped`] picks the outermost of
+/// cancellations pending together: unwinding to the outer one passes
+/// through the inner scope anyway.
+///
+/// For waits that forward each cancellation request they receive (awaiting
+/// a task, `gather`) and must end with one `Cancelled`.
+pub(crate) fn absorb(slot: &mut Option<Cancelled>, new: Cancelled) {
+    let Some(kept) = slot else {
+        *slot = Some(new);
+        return;
+    };
+    let outer = context::with_current(|inner| {
+        RawTask::with_current_meta(&inner?.current_task, |meta| {
+            let new_rank = rank(meta, &new).unwrap_or(usize::MAX);
+            let kept_rank = rank(meta, kept).unwrap_or(usize::MAX);
+            new_rank < kept_rank
+        })
+    })
+    .unwrap_or(false);
+    if outer {
+        *slot = Some(new);
+    }
+}
+
+/// Makes a cancellation that was taken from the running task pending
+/// again, to be delivered at its next suspension: for a wrapper that took
+/// it but returns something that wins over it (a task group's errors),
+/// so that the cancellation is not lost. Its request count is unchanged.
+pub(crate) fn rearm(cancelled: &Cancelled) {
+    context::with_current(|inner| {
+        RawTask::with_current_meta(&inner?.current_task, |meta| match rank(meta, cancelled) {
+            Some(0) => meta.set(MUST_CANCEL),
+            Some(depth) => {
+                if let Some(scope) = meta.cold(|c| c.scopes[depth - 1].clone()) {
+                    scope.pending.set(true);
+                }
+            }
+            None => {}
+        })
+    });
 }

@@ -16,6 +16,19 @@ use super::{spawn, JoinError, Task};
 /// running to completion, detached. Use it for work that must not be left
 /// half-done, such as committing a transaction.
 ///
+/// This is the one way to opt out of cancellation following the await
+/// chain: awaiting a [`Task`] forwards the awaiter's cancellation to it,
+/// awaiting its shield does not (a `timeout` around the shield ends the
+/// wait, not the work).
+///
+/// # Cancel safety
+///
+/// Cancelling the awaiting task ends the await with `Err(JoinError::Cancelled)`
+/// and leaves the shielded work running; nothing of it is lost, but its
+/// result is no longer collected (a panic in it is reported as never
+/// retrieved). Awaiting a shield whose work already finished gives the
+/// result even with a cancellation pending.
+///
 /// # Panics
 ///
 /// Outside a running loop, like [`spawn`].
@@ -50,9 +63,11 @@ pub fn shield<F>(future: F) -> Shield<F::Output>
 where
     F: Future + 'static,
 {
-    Shield {
-        task: spawn(future),
-    }
+    let task = spawn(future);
+    // The work may outlive the wait on purpose (a cancelled caller, a
+    // dropped shield): not a lost handle for debug mode.
+    task.raw().meta().set(super::header::DETACHED);
+    Shield { task }
 }
 
 /// The future returned by [`shield`].
@@ -65,7 +80,7 @@ impl<T> Future for Shield<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.task).poll(cx)
+        self.task.poll_join(cx, false)
     }
 }
 

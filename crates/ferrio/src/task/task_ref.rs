@@ -98,7 +98,19 @@ impl TaskRef {
         self.request_cancel(Some(message.into()))
     }
 
-    fn request_cancel(&self, message: Option<Arc<str>>) -> bool {
+    /// Cancels the task so that the cancellation *ends* it: if the task's
+    /// next poll cannot deliver the request (it is parked on a future that
+    /// is not a ferrio awaitable), the task is aborted. How task groups and
+    /// shutdown cancel: cancellation always ends.
+    pub(crate) fn cancel_hard(&self, message: Option<Arc<str>>) -> bool {
+        let requested = self.request_cancel(message);
+        if requested {
+            self.meta().set(HARD_CANCEL);
+        }
+        requested
+    }
+
+    pub(crate) fn request_cancel(&self, message: Option<Arc<str>>) -> bool {
         let meta = self.meta();
         if meta.has(COMPLETE) {
             return false;
@@ -159,12 +171,14 @@ impl TaskRef {
     /// Runs `callback` when the task is done, through the loop's
     /// `call_soon`, as asyncio's `add_done_callback`. If the task is already
     /// done, the callback is scheduled at once (or, if its loop is not
-    /// running, called at once).
-    pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) {
+    /// running, called at once). The id removes it again
+    /// ([`remove_done_callback`](Self::remove_done_callback)).
+    pub fn add_done_callback(&self, callback: impl FnOnce(&TaskRef) + 'static) -> DoneCallbackId {
+        let id = DoneCallbackId::next();
         let meta = self.meta();
         if !meta.has(COMPLETE) {
-            meta.cold_mut(|cold| cold.done_callbacks.push(Box::new(callback)));
-            return;
+            meta.cold_mut(|cold| cold.done_callbacks.push((id, Box::new(callback))));
+            return id;
         }
         match context::current_if(meta.loop_id) {
             Some(inner) => {
@@ -175,6 +189,41 @@ impl TaskRef {
             }
             None => callback(self),
         }
+        id
+    }
+
+    /// Removes a done callback that has not been scheduled yet: asyncio's
+    /// `remove_done_callback`. Returns how many were removed (0 once the
+    /// task is done: its callbacks are scheduled at completion).
+    ///
+    /// ```
+    /// ferrio::EventLoop::new().unwrap()
+    ///     .run_until_complete(async {
+    ///         let task = ferrio::spawn(async {});
+    ///         let id = task.add_done_callback(|_| unreachable!("removed"));
+    ///         assert_eq!(task.remove_done_callback(id), 1);
+    ///         assert_eq!(task.remove_done_callback(id), 0);
+    ///         task.await.unwrap();
+    ///     })
+    ///     .unwrap();
+    /// ```
+    pub fn remove_done_callback(&self, id: DoneCallbackId) -> usize {
+        let meta = self.meta();
+        if meta.has(COMPLETE) {
+            return 0;
+        }
+        if meta.cold(|_| ()).is_none() {
+            return 0;
+        }
+        // Dropped after the borrow: a callback may own a handle to this task.
+        let removed: Vec<_> = meta.cold_mut(|cold| {
+            let (removed, kept) = std::mem::take(&mut cold.done_callbacks)
+                .into_iter()
+                .partition(|(i, _)| *i == id);
+            cold.done_callbacks = kept;
+            removed
+        });
+        removed.len()
     }
 }
 

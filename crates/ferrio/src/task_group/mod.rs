@@ -127,8 +127,15 @@ impl<E> GroupState<E> {
             return;
         }
         let children = self.children.borrow().clone();
-        for child in children.iter().filter(|c| !c.done()) {
-            child.cancel();
+        // A child parked on a foreign future cannot take the cancellation:
+        // it is aborted instead (cancellation always ends). The child whose
+        // failure aborts the group is finishing already: not cancelled.
+        let me = task::current();
+        for child in children
+            .iter()
+            .filter(|c| !c.done() && Some(*c) != me.as_ref())
+        {
+            child.cancel_hard(None);
         }
         self.scope.cancel(Some("task group aborted".into()));
     }
@@ -167,7 +174,7 @@ impl<E: 'static> TaskGroup<E> {
             state: state.clone(),
         });
         GroupRun {
-            body,
+            body: Some(body),
             state,
             body_done: false,
             output: None,
@@ -315,8 +322,9 @@ pin_project! {
     /// The future returned by [`TaskGroup::run`].
     #[must_use = "futures do nothing unless awaited"]
     pub struct GroupRun<F: Future, E> {
+        // `None` once dropped because the abort could not be delivered.
         #[pin]
-        body: F,
+        body: Option<F>,
         state: Rc<GroupState<E>>,
         body_done: bool,
         output: Option<F::Output>,
@@ -340,13 +348,24 @@ where
     type Output = Result<R, TaskGroupError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+        let mut this = self.project();
         let state = &**this.state;
         if !*this.body_done {
+            let body = this
+                .body
+                .as_mut()
+                .as_pin_mut()
+                .expect("the body runs until done");
             let guard = state.scope.enter(cx);
-            let polled = this.body.poll(cx);
+            let polled = body.poll(cx);
             drop(guard);
             match polled {
+                Poll::Pending if state.aborting.get() && state.scope.is_pending() => {
+                    // The body reached no ferrio awaitable to take the abort
+                    // at: drop it (cancellation always ends).
+                    this.body.set(None);
+                    *this.body_done = true;
+                }
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(value)) => {
                     *this.body_done = true;
@@ -388,6 +407,11 @@ where
         state.finished.set(true);
         let failures = std::mem::take(&mut *state.failures.borrow_mut());
         Poll::Ready(if !failures.is_empty() {
+            // The errors win; a cancellation from outside that arrived
+            // meanwhile is not lost: the host's next suspension gets it.
+            if let Some(cancelled) = this.outer_cancel.take() {
+                scope::rearm(&cancelled);
+            }
             Err(TaskGroupError::Failed(ErrorGroup::new(failures)))
         } else if let Some(cancelled) = this.outer_cancel.take() {
             Err(TaskGroupError::Cancelled(cancelled))

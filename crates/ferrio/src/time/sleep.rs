@@ -12,15 +12,17 @@ use crate::task::{take_pending_cancel, Cancelled};
 
 /// Waits for `duration` on the loop clock: asyncio's `sleep(delay)`.
 ///
-/// A zero or elapsed duration completes without suspending; use
-/// [`yield_now`](crate::yield_now) for asyncio's `sleep(0)`. A duration too
-/// large for the clock (`Duration::MAX`) is clamped to 30 years: in effect,
-/// until cancelled.
+/// A sleep always suspends: a zero or elapsed duration yields exactly once,
+/// as asyncio's `sleep(0)` ([`yield_now`](crate::yield_now) is the same):
+/// everything that was ready before it (tasks, callbacks) runs before it
+/// returns. A duration too large for the clock (`Duration::MAX`) is clamped
+/// to 30 years: in effect, until cancelled.
 ///
 /// # Cancel safety
 ///
-/// A cancellation point: if the task is cancelled while sleeping, the sleep
-/// completes at once with `Err(Cancelled)` and its timer is removed.
+/// A cancellation point, always (it always suspends): if the task is
+/// cancelled before or while sleeping, the sleep completes with
+/// `Err(Cancelled)` and its timer is removed.
 ///
 /// ```
 /// use std::time::Duration;
@@ -41,6 +43,7 @@ pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
         deadline: Deadline::After(duration),
         timer: TimerEntry::default(),
+        suspended: false,
     }
 }
 
@@ -53,6 +56,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Deadline::At(deadline),
         timer: TimerEntry::default(),
+        suspended: false,
     }
 }
 
@@ -72,6 +76,8 @@ enum Deadline {
 pub struct Sleep {
     deadline: Deadline,
     timer: TimerEntry,
+    /// Whether the first poll returned `Pending` (a sleep always does).
+    suspended: bool,
 }
 
 impl Sleep {
@@ -99,6 +105,15 @@ impl Future for Sleep {
             Deadline::After(d) => deadline_after(inner.clock.now(), d),
         };
         this.deadline = Deadline::At(deadline);
+        if !this.suspended {
+            this.suspended = true;
+            if inner.clock.now() >= deadline {
+                // Due already: yield once, as asyncio's `sleep(0)`.
+                cx.waker().wake_by_ref();
+                crate::task::note_wait("sleep");
+                return Poll::Pending;
+            }
+        }
         let polled = this.timer.poll_until(&inner, deadline, cx);
         if polled.is_pending() {
             crate::task::note_wait("sleep");

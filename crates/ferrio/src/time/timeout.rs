@@ -13,10 +13,18 @@
 //!   returned as `Ok(..)`;
 //! - a cancellation from outside (the task's, or an enclosing timeout's)
 //!   passes through untouched: it is not this timeout's.
+//!
+//! Cancellation always ends: if the code is polled after the deadline and
+//! reaches no ferrio awaitable — it is parked on `std::future::pending()`,
+//! another runtime's channel, a hand-written leaf — the cancellation cannot
+//! be delivered, so the timeout drops the code's future there (no cleanup
+//! runs), as tokio does, and returns [`TimeoutError`]. Debug mode reports
+//! it with the task's name and where the timeout was created.
 
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -26,7 +34,9 @@ use pin_project_lite::pin_project;
 
 use super::timer_entry::TimerEntry;
 use crate::event_loop::clock::deadline_after;
+use crate::event_loop::{ExceptionContext, ExceptionKind};
 use crate::task::scope::CancelScope;
+use crate::Cancelled;
 
 /// Runs `future` with a time limit: asyncio's `wait_for(aw, timeout)`.
 ///
@@ -34,9 +44,15 @@ use crate::task::scope::CancelScope;
 /// until it has really finished, then `Err(TimeoutError)` is returned —
 /// unless it produced a value (or another error) after all, which wins.
 ///
-/// A [`Task`](crate::Task) passed here is not a child of the timeout:
-/// awaiting it is only a wait, so on expiry the wait ends and the task runs
-/// on. Cancel it yourself, or spawn it in a [`TaskGroup`](crate::TaskGroup).
+/// A [`Task`](crate::Task) awaited here (directly, or through `gather` or
+/// anything else that awaits tasks) is cancelled on expiry, since
+/// cancellation follows the await chain, and `wait_for` returns only once
+/// that task has finished, its cleanup included: `TimeoutError` if it ended
+/// cancelled, or whatever it returned instead. Wrap it in
+/// [`shield`](crate::shield) to stop waiting without cancelling it.
+///
+/// Code that never reaches a ferrio awaitable cannot be cancelled: on
+/// expiry its future is dropped (see the module docs).
 ///
 /// # Cancel safety
 ///
@@ -57,6 +73,7 @@ use crate::task::scope::CancelScope;
 ///     })
 ///     .unwrap();
 /// ```
+#[track_caller]
 pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout::new(Limit::After(duration), future)
 }
@@ -68,6 +85,7 @@ pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// # Cancel safety
 ///
 /// As [`wait_for`].
+#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout::new(Limit::After(duration), future)
 }
@@ -78,6 +96,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// # Cancel safety
 ///
 /// As [`wait_for`].
+#[track_caller]
 pub fn timeout_at<F: Future>(deadline: Option<Instant>, future: F) -> Timeout<F> {
     Timeout::new(deadline.map_or(Limit::Never, Limit::At), future)
 }
@@ -103,6 +122,7 @@ pub fn timeout_at<F: Future>(deadline: Option<Instant>, future: F) -> Timeout<F>
 ///     })
 ///     .unwrap();
 /// ```
+#[track_caller]
 pub fn timeout_scope<B, F>(delay: Option<Duration>, body: B) -> Timeout<F>
 where
     B: FnOnce(TimeoutHandle) -> F,
@@ -113,28 +133,54 @@ where
         state: state.clone(),
     };
     Timeout {
-        future: body(handle),
+        future: Some(body(handle)),
         state,
         timer: TimerEntry::default(),
     }
 }
 
-/// The future's time ran out (and it ended by the resulting cancellation).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The future's time ran out (and it ended by the resulting cancellation):
+/// asyncio's `TimeoutError`. Its [`source`](std::error::Error::source) is
+/// the [`Cancelled`] the timeout delivered (asyncio's `__context__`).
+#[derive(Debug, Clone)]
 pub struct TimeoutError {
     after: Option<Duration>,
+    cancelled: Cancelled,
 }
 
 impl TimeoutError {
+    pub(crate) fn new(after: Option<Duration>) -> TimeoutError {
+        TimeoutError {
+            after,
+            cancelled: Cancelled::untracked(Some(TIMEOUT_MESSAGE.into())),
+        }
+    }
+
     /// The time limit, if the timeout was given as a duration.
     pub fn after(&self) -> Option<Duration> {
         self.after
     }
 }
 
+/// The message of the `Cancelled` a timeout delivers.
+const TIMEOUT_MESSAGE: &str = "timeout";
+
+/// Two timeouts are equal if they had the same limit.
+impl PartialEq for TimeoutError {
+    fn eq(&self, other: &TimeoutError) -> bool {
+        self.after == other.after
+    }
+}
+
+impl Eq for TimeoutError {}
+
 impl fmt::Display for TimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
         match self.after {
+            Some(d) if d >= YEAR => f.write_str(
+                "timed out after more than a year; allow more time or handle the timeout",
+            ),
             Some(d) => write!(
                 f,
                 "timed out after {d:?}; allow more time or handle the timeout"
@@ -144,7 +190,11 @@ impl fmt::Display for TimeoutError {
     }
 }
 
-impl std::error::Error for TimeoutError {}
+impl std::error::Error for TimeoutError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cancelled)
+    }
+}
 
 /// Why [`TimeoutHandle::reschedule`] refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,9 +236,12 @@ struct TimeoutState {
     expired: Cell<bool>,
     finished: Cell<bool>,
     scope: Rc<CancelScope>,
+    /// Where the timeout was created, for debug mode's reports.
+    location: &'static Location<'static>,
 }
 
 impl TimeoutState {
+    #[track_caller]
     fn new(limit: Limit) -> Rc<TimeoutState> {
         let after = match limit {
             Limit::After(d) => Some(d),
@@ -200,6 +253,7 @@ impl TimeoutState {
             expired: Cell::new(false),
             finished: Cell::new(false),
             scope: CancelScope::new(),
+            location: Location::caller(),
         })
     }
 }
@@ -262,17 +316,20 @@ pin_project! {
     /// `Err(TimeoutError)`.
     #[must_use = "futures do nothing unless awaited"]
     pub struct Timeout<F> {
+        // `None` once dropped because its cancellation could not be
+        // delivered.
         #[pin]
-        future: F,
+        future: Option<F>,
         state: Rc<TimeoutState>,
         timer: TimerEntry,
     }
 }
 
 impl<F> Timeout<F> {
+    #[track_caller]
     fn new(limit: Limit, future: F) -> Timeout<F> {
         Timeout {
-            future,
+            future: Some(future),
             state: TimeoutState::new(limit),
             timer: TimerEntry::default(),
         }
@@ -291,7 +348,7 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, TimeoutError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+        let mut this = self.project();
         let state = &**this.state;
         let inner = this.timer.running_loop();
         let now = inner.clock.now();
@@ -307,10 +364,13 @@ impl<F: Future> Future for Timeout<F> {
         if !state.expired.get() && deadline.is_some_and(|when| now >= when) {
             state.expired.set(true);
             this.timer.clear();
-            state.scope.cancel(Some("timeout".into()));
+            state.scope.cancel(Some(TIMEOUT_MESSAGE.into()));
         }
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            panic!("`Timeout` polled after completion");
+        };
         let guard = state.scope.enter(cx);
-        let polled = this.future.poll(cx);
+        let polled = future.poll(cx);
         drop(guard);
         match polled {
             Poll::Ready(output) => {
@@ -318,10 +378,18 @@ impl<F: Future> Future for Timeout<F> {
                 this.timer.clear();
                 if state.expired.get() && state.scope.is_held() {
                     drop(output);
-                    Poll::Ready(Err(TimeoutError { after: state.after }))
+                    Poll::Ready(Err(TimeoutError::new(state.after)))
                 } else {
                     Poll::Ready(Ok(output))
                 }
+            }
+            Poll::Pending if state.expired.get() && state.scope.is_pending() => {
+                // Polled after the deadline, the code reached no ferrio
+                // awaitable: its cancellation cannot be delivered. Drop it.
+                report_undeliverable(&inner, state);
+                this.future.set(None);
+                state.finished.set(true);
+                Poll::Ready(Err(TimeoutError::new(state.after)))
             }
             Poll::Pending => {
                 match deadline {
@@ -338,6 +406,34 @@ impl<F: Future> Future for Timeout<F> {
             }
         }
     }
+}
+
+/// Debug mode: reports the inner code of a timeout dropped because its
+/// cancellation could not be delivered.
+fn report_undeliverable(inner: &crate::event_loop::inner::Inner, state: &TimeoutState) {
+    if !inner.debugging() {
+        return;
+    }
+    let info = crate::task::current().map(|t| crate::event_loop::TaskInfo {
+        id: t.id(),
+        name: t.name(),
+        location: t.location(),
+    });
+    let task = info.as_ref().map_or_else(
+        || "<no task>".to_owned(),
+        |i| format!("'{}' (spawned at {})", i.name, i.location),
+    );
+    let message = format!(
+        "The timeout created at {} expired while task {task} was suspended on a future that \
+         is not a ferrio awaitable; the cancellation could not be delivered, so that future \
+         was dropped without running its cleanup",
+        state.location
+    );
+    inner.call_exception_handler(&ExceptionContext::new(
+        ExceptionKind::UndeliverableCancellation,
+        message,
+        info,
+    ));
 }
 
 impl<F> fmt::Debug for Timeout<F> {
