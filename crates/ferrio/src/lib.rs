@@ -60,7 +60,7 @@ pub use event_loop::{
     CallbackHandle, EventLoop, Handle, RunError, SpawnError, ThreadsafeHandle, TimerHandle,
 };
 pub use ferrio_macros::{main, test};
-pub use runner::{run, Runner};
+pub use runner::{run, Runner, RunnerBuilder, DEFAULT_SHUTDOWN_GRACE};
 pub use task::{shield, spawn, Cancelled, JoinError, Task, TaskRef};
 pub use task_group::TaskGroup;
 pub use time::{sleep, sleep_until, time, timeout, timeout_at, wait_for, yield_now, TimeoutError};

@@ -41,6 +41,17 @@ pub enum ExceptionKind {
     /// The code's future was dropped without running its cleanup. The
     /// report names the task and, for a timeout, where it was created.
     UndeliverableCancellation,
+    /// Shutdown (`ferrio::run`, `Runner::close`) has waited over a second
+    /// for tasks it cancelled: the report lists them. Each swallowed the
+    /// cancellation or is in a long cleanup.
+    ShutdownWaiting,
+    /// A task cancelled by shutdown was still running at the end of the
+    /// grace period and was aborted (its cleanup did not finish).
+    ShutdownAborted,
+    /// A task cancelled by shutdown panicked meanwhile: asyncio's
+    /// "unhandled exception during asyncio.run() shutdown". Reported
+    /// whether or not someone holds its `Task` handle.
+    ShutdownFailure,
 }
 
 /// What debug mode does when its deadlock detector finds tasks waiting for

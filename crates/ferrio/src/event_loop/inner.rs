@@ -64,6 +64,9 @@ pub(crate) struct Inner {
     pub(crate) current_task: Cell<Option<NonNull<Header>>>,
     pub(crate) state: Cell<State>,
     pub(crate) stopping: Cell<bool>,
+    /// A `Runner` is shutting the loop down: it cancelled the leftover
+    /// tasks and waits for them (handles dropped now are not "lost").
+    pub(crate) shutting_down: Cell<bool>,
     exception_handler: RefCell<Option<ExceptionHandler>>,
     /// Jobs run since the reactor was last polled.
     ticks: Cell<u32>,
@@ -118,6 +121,7 @@ impl Inner {
             current_task: Cell::new(None),
             state: Cell::new(State::Idle),
             stopping: Cell::new(false),
+            shutting_down: Cell::new(false),
             exception_handler: RefCell::new(None),
             ticks: Cell::new(0),
             debug: Cell::new(false),

@@ -207,10 +207,35 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
             })));
         }
     }
-    if meta.has(PANICKED) && !meta.has(HANDLE) {
-        report_not_retrieved(Some(inner), task);
+    if meta.has(PANICKED) {
+        if inner.shutting_down.get() {
+            report_shutdown_failure(inner, meta);
+        } else if !meta.has(HANDLE) {
+            report_not_retrieved(Some(inner), task);
+        }
     }
     drop(live);
+}
+
+/// A task panicked while a `Runner` shut the loop down (it was cancelled,
+/// and its cleanup panicked, say): reported whether or not someone holds
+/// its handle, as asyncio's "unhandled exception during asyncio.run()
+/// shutdown".
+fn report_shutdown_failure(inner: &Inner, meta: &Meta) {
+    meta.set(REPORTED);
+    let info = task_info(meta);
+    let panic = meta.cold(|c| c.panic_message.clone()).flatten();
+    let message = format!(
+        "Task '{}' (spawned at {}) panicked during ferrio::run() shutdown: {}",
+        info.name,
+        info.location,
+        panic.as_deref().unwrap_or("<unknown>")
+    );
+    inner.call_exception_handler(&ExceptionContext::new(
+        ExceptionKind::ShutdownFailure,
+        message,
+        Some(info),
+    ));
 }
 
 /// Debug mode: reports a task aborted because the cancellation that had to
@@ -243,7 +268,9 @@ pub(crate) fn report_handle_dropped(task: &RawTask) {
     let Some(inner) = context::loop_by_id(meta.loop_id) else {
         return;
     };
-    if !inner.debug.get() {
+    // Closing or shutting down, the loop drops what nobody will await: not
+    // a lost handle.
+    if !inner.debug.get() || inner.is_closed() || inner.shutting_down.get() {
         return;
     }
     let info = task_info(meta);
