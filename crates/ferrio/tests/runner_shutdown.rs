@@ -201,7 +201,8 @@ fn a_panic_during_shutdown_is_reported_even_with_a_handle_held() {
                 })
                 .unwrap();
             ferrio::yield_now().await.unwrap();
-            task
+            // Kept out of the loop, unawaited, until after shutdown.
+            vec![task]
         })
         .unwrap();
     runner.close().unwrap();
