@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::header::{Meta, MUST_CANCEL, SCOPED};
+use super::header::{Meta, MUST_CANCEL, REARMED, SCOPED};
 use super::raw::RawTask;
 use crate::event_loop::context;
 
@@ -184,7 +184,7 @@ fn take_pending_slow(meta: &Meta) -> Option<Cancelled> {
     if meta.has(SCOPED) {
         return super::scope::take_pending_scoped(meta);
     }
-    meta.clear(MUST_CANCEL);
+    meta.clear(MUST_CANCEL | REARMED);
     Some(Cancelled::deliver(meta))
 }
 

@@ -19,6 +19,7 @@
 //! | `SCOPED` | a cancel scope is entered while the task polls | the last one is left |
 //! | `DETACHED` | `Task::detach()` | never |
 //! | `JOIN_WAITING` | awaiting the `Task` handle suspended on this task | that await completes, or the handle is dropped |
+//! | `REARMED` | a task group re-arms an outside request its errors won over | the request is delivered or withdrawn, or a fresh one is made |
 //! | `HARD_CANCEL` | a task group or shutdown cancels the task | the request is delivered; if a poll ends with it undelivered, the task is aborted |
 //!
 //! Cancellation requests move a task from *running* through *cancel
@@ -80,6 +81,10 @@ pub(crate) const JOIN_WAITING: u16 = 1 << 13;
 /// without delivering it (the task is parked on a future that is not a
 /// ferrio awaitable), the task is aborted.
 pub(crate) const HARD_CANCEL: u16 = 1 << 14;
+/// The pending request (`MUST_CANCEL`) was re-armed by a wrapper whose own
+/// outcome won over it (`task::scope::rearm`): delivered at the next
+/// suspension, but a task that returns first is not cancelled by it.
+pub(crate) const REARMED: u16 = 1 << 15;
 
 /// A done callback, run through `call_soon` once the task completes.
 pub(crate) type DoneCallback = Box<dyn FnOnce(&TaskRef)>;

@@ -60,7 +60,7 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
     }
     // A task cancelled before it started never runs, as in asyncio.
     if meta.has(ABORT) || (!meta.has(STARTED) && meta.has(MUST_CANCEL)) {
-        meta.clear(MUST_CANCEL);
+        meta.clear(MUST_CANCEL | REARMED);
         abort_now(inner, &task);
         return;
     }
@@ -81,7 +81,7 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
         PollOutcome::Pending if hard => {
             if meta.has(MUST_CANCEL) {
                 report_undeliverable(inner, meta);
-                meta.clear(MUST_CANCEL);
+                meta.clear(MUST_CANCEL | REARMED);
                 abort_now(inner, &task);
             } else {
                 meta.clear(HARD_CANCEL);
@@ -174,8 +174,9 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
             // Returned with a delivered `Cancelled` alive, or with a request
             // never delivered (it cancelled itself and did not suspend
             // again): cancelled, as asyncio's pending cancel at completion.
-            if meta.has(MUST_CANCEL) || cancelled::is_held(meta) {
-                meta.clear(MUST_CANCEL);
+            let undelivered = meta.has(MUST_CANCEL) && !meta.has(REARMED);
+            if undelivered || cancelled::is_held(meta) {
+                meta.clear(MUST_CANCEL | REARMED);
                 meta.set(CANCELLED);
                 task.drop_output();
             }

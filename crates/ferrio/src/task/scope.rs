@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Waker};
 
-use super::header::{Meta, MUST_CANCEL, SCOPED};
+use super::header::{Meta, MUST_CANCEL, REARMED, SCOPED};
 use super::raw::RawTask;
 use super::Cancelled;
 use crate::event_loop::context;
@@ -154,7 +154,7 @@ pub(crate) fn take_pending_scoped(meta: &Meta) -> Option<Cancelled> {
         winner
     });
     if meta.has(MUST_CANCEL) {
-        meta.clear(MUST_CANCEL);
+        meta.clear(MUST_CANCEL | REARMED);
         return Some(Cancelled::deliver(meta));
     }
     winner.flatten().map(|scope| scope.deliver())
@@ -231,10 +231,15 @@ pub(crate) fn absorb(slot: &mut Option<Cancelled>, new: Cancelled) {
 /// again, to be delivered at its next suspension: for a wrapper that took
 /// it but returns something that wins over it (a task group's errors),
 /// so that the cancellation is not lost. Its request count is unchanged.
+///
+/// A task that returns with a re-armed request still pending is not made
+/// cancelled by it: it returns what won (asyncio raises the task group's
+/// errors, and a task that raises ends with its exception even with a
+/// cancellation pending).
 pub(crate) fn rearm(cancelled: &Cancelled) {
     context::with_current(|inner| {
         RawTask::with_current_meta(&inner?.current_task, |meta| match rank(meta, cancelled) {
-            Some(0) => meta.set(MUST_CANCEL),
+            Some(0) => meta.set(MUST_CANCEL | REARMED),
             Some(depth) => {
                 if let Some(scope) = meta.cold(|c| c.scopes[depth - 1].clone()) {
                     scope.pending.set(true);

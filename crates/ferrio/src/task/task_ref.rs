@@ -119,6 +119,8 @@ impl TaskRef {
         if let Some(message) = message {
             meta.cold_mut(|cold| cold.cancel_message = Some(message));
         }
+        // A fresh request, not a re-armed one.
+        meta.clear(REARMED);
         meta.set(MUST_CANCEL);
         if !meta.has(RUNNING) {
             schedule(self.raw.clone());
@@ -138,7 +140,7 @@ impl TaskRef {
         let n = meta.cancel_requests().saturating_sub(1);
         meta.set_cancel_requests(n);
         if n == 0 {
-            meta.clear(MUST_CANCEL);
+            meta.clear(MUST_CANCEL | REARMED);
         }
         n
     }
