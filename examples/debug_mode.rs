@@ -11,7 +11,6 @@
 //! Run it with `cargo run --example debug_mode` (`FERRIO_DEBUG=1` turns
 //! debug mode on for any program).
 
-use std::rc::Rc;
 use std::time::Duration;
 
 use ferrio::debug::{DeadlockAction, IdleAction, LagMonitor, Watchdog};
@@ -51,7 +50,7 @@ async fn serve() -> Result<(), Cancelled> {
 }
 
 /// A task that takes `first`, works a little, then takes `second`.
-fn lock_both(name: &str, first: &Rc<Lock>, second: &Rc<Lock>) -> Task<Result<(), Cancelled>> {
+fn lock_both(name: &str, first: &Lock, second: &Lock) -> Task<Result<(), Cancelled>> {
     let (first, second) = (first.clone(), second.clone());
     Builder::new()
         .name(name)
@@ -116,8 +115,8 @@ fn main() {
             let _ = server.await;
 
             println!("6. Two tasks taking two locks in opposite orders (a deadlock):");
-            let accounts = Rc::new(Lock::named("accounts"));
-            let ledger = Rc::new(Lock::named("ledger"));
+            let accounts = Lock::named("accounts");
+            let ledger = Lock::named("ledger");
             let transfer = lock_both("transfer", &accounts, &ledger);
             let audit = lock_both("audit", &ledger, &accounts);
             // DeadlockAction::CancelVictim: the task that closed the cycle

@@ -65,6 +65,10 @@ pub use task::{shield, spawn, Cancelled, JoinError, Task, TaskRef};
 pub use task_group::TaskGroup;
 pub use time::{sleep, sleep_until, time, timeout, timeout_at, wait_for, yield_now, TimeoutError};
 
+/// The crate's composition root binds the sync layer's permit hooks to
+/// debug mode's deadlock detector, so that `sync` never imports `debug`.
+pub(crate) static SYNC_HOOKS: &sync::hook::PermitHooks = &debug::deadlock::HOOKS;
+
 #[doc(hidden)]
 pub mod __private {
     //! Entry points for `#[ferrio::main]` and `#[ferrio::test]`.

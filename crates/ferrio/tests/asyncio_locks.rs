@@ -28,7 +28,7 @@ async fn tick() {
 #[test]
 fn test_acquire_fifo_order_2() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(1));
+        let sem = Semaphore::new(1);
         let result = new_log();
         let (s, r) = (sem.clone(), result.clone());
         let t1 = ferrio::spawn(async move {
@@ -66,7 +66,7 @@ fn test_acquire_fifo_order_2() {
 #[test]
 fn test_acquire_fifo_order_3() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let result = new_log();
         let tasks: Vec<_> = (1..=3)
             .map(|i| {
@@ -101,7 +101,7 @@ fn test_acquire_fifo_order_3() {
 #[test]
 fn test_acquire_fifo_order_4() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let result = new_log();
         let t4: Rc<RefCell<Option<ferrio::Task<()>>>> = Rc::default();
         let (s, r, slot) = (sem.clone(), result.clone(), t4.clone());
@@ -148,7 +148,7 @@ fn test_acquire_fifo_order_4() {
 #[test]
 fn test_acquire_cancel_before_awoken() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let tasks: Vec<_> = (0..4)
             .map(|_| {
                 let s = sem.clone();
@@ -175,7 +175,7 @@ fn test_acquire_cancel_before_awoken() {
 #[test]
 fn test_cancel_race() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let fa: Promise<()> = Promise::new();
         let lockit = |blocker: Option<Promise<()>>| {
             let lock = lock.clone();
@@ -211,7 +211,7 @@ fn test_cancel_race() {
 #[test]
 fn test_finished_waiter_cancelled() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let guard = lock.acquire().await.unwrap();
         let l = lock.clone();
         let tb = ferrio::spawn(async move { l.acquire().await.map(drop) });
@@ -259,7 +259,7 @@ fn test_wait_on_set() {
 #[test]
 fn test_event_wait_cancel() {
     run_virtual(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let e = event.clone();
         let wait = ferrio::spawn(async move { e.wait().await });
         tick().await;
@@ -269,7 +269,7 @@ fn test_event_wait_cancel() {
     });
 }
 
-async fn consumer(condition: Rc<Condition>, state: Rc<Cell<i32>>) -> Result<(), Cancelled> {
+async fn consumer(condition: Condition, state: Rc<Cell<i32>>) -> Result<(), Cancelled> {
     let mut guard = condition.acquire().await?;
     loop {
         let s = state.clone();
@@ -297,7 +297,7 @@ fn test_cancelled_wakeup_relock() {
 
 fn cancelled_wakeup(while_relocking: bool) {
     run_virtual(async move {
-        let condition = Rc::new(Condition::new());
+        let condition = Condition::new();
         let state = Rc::new(Cell::new(0));
         let c: Vec<_> = (0..2)
             .map(|_| ferrio::spawn(consumer(condition.clone(), state.clone())))
@@ -335,7 +335,7 @@ fn cancelled_wakeup(while_relocking: bool) {
 #[test]
 fn test_wait_cancel_after_notify() {
     run_virtual(async {
-        let condition = Rc::new(Condition::new());
+        let condition = Condition::new();
         let waited = Rc::new(Cell::new(false));
         let (c, w) = (condition.clone(), waited.clone());
         let waiter = ferrio::spawn(async move {
@@ -366,7 +366,7 @@ fn test_wait_cancel_after_notify() {
 #[test]
 fn test_wait_cancel_contested() {
     run_virtual(async {
-        let condition = Rc::new(Condition::new());
+        let condition = Condition::new();
         let c = condition.clone();
         let guard = condition.acquire().await.unwrap();
         let wait_task = ferrio::spawn(async move {

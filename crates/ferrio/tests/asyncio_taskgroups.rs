@@ -180,7 +180,7 @@ fn test_taskgroup_08() {
 #[test]
 fn test_error_and_cancel() {
     run_virtual(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let inner = {
             let event = event.clone();
             ferrio::spawn(async move {

@@ -43,8 +43,8 @@ fn messages(reports: &Reports) -> Vec<String> {
 /// `second` and holds both for a second.
 fn take_both(
     name: &str,
-    first: &Rc<Lock>,
-    second: &Rc<Lock>,
+    first: &Lock,
+    second: &Lock,
     pause: Duration,
 ) -> Task<Result<(), Cancelled>> {
     let (first, second) = (first.clone(), second.clone());
@@ -74,7 +74,7 @@ fn two_tasks_two_locks_in_opposite_order_are_reported_once() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let (x, y) = (Rc::new(Lock::named("x")), Rc::new(Lock::named("y")));
+            let (x, y) = (Lock::named("x"), Lock::named("y"));
             let a = take_both("a", &x, &y, SEC);
             let b = take_both("b", &y, &x, SEC);
             ferrio::sleep(10 * SEC).await.unwrap();
@@ -113,7 +113,7 @@ fn unnamed_locks_are_numbered() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let (x, y) = (Rc::new(Lock::new()), Rc::new(Lock::new()));
+            let (x, y) = (Lock::new(), Lock::new());
             let a = take_both("a", &x, &y, SEC);
             let b = take_both("b", &y, &x, SEC);
             ferrio::sleep(10 * SEC).await.unwrap();
@@ -137,10 +137,7 @@ fn three_tasks_in_a_ring_are_reported_with_every_task_and_lock() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let locks: Vec<Rc<Lock>> = ["l0", "l1", "l2"]
-                .into_iter()
-                .map(|n| Rc::new(Lock::named(n)))
-                .collect();
+            let locks: Vec<Lock> = ["l0", "l1", "l2"].into_iter().map(Lock::named).collect();
             let tasks: Vec<_> = (0..3)
                 .map(|i| {
                     let name = format!("t{i}");
@@ -170,7 +167,7 @@ fn a_task_waiting_for_a_lock_it_holds_is_reported() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let lock = Rc::new(Lock::named("config"));
+            let lock = Lock::named("config");
             let l = lock.clone();
             let task = Builder::new()
                 .name("reloader")
@@ -204,7 +201,7 @@ fn a_task_holding_every_permit_and_asking_for_more_is_reported() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let pool = Rc::new(Semaphore::named("pool", 2));
+            let pool = Semaphore::named("pool", 2);
             let p = pool.clone();
             let task = Builder::new()
                 .name("greedy")
@@ -248,10 +245,10 @@ fn without_debug_mode_nothing_is_reported() {
     let (event_loop, reports) = plain_loop();
     event_loop
         .run_until_complete(async {
-            let (x, y) = (Rc::new(Lock::named("x")), Rc::new(Lock::named("y")));
+            let (x, y) = (Lock::named("x"), Lock::named("y"));
             let a = take_both("a", &x, &y, SEC);
             let b = take_both("b", &y, &x, SEC);
-            let s = Rc::new(Lock::new());
+            let s = Lock::new();
             let s2 = s.clone();
             let selfish = ferrio::spawn(async move {
                 let _g = s2.acquire().await?;
@@ -272,7 +269,7 @@ fn debug_mode_turned_on_while_running_finds_later_cycles() {
     event_loop
         .run_until_complete(async {
             EventLoop::current().set_debug(true);
-            let (x, y) = (Rc::new(Lock::named("x")), Rc::new(Lock::named("y")));
+            let (x, y) = (Lock::named("x"), Lock::named("y"));
             let a = take_both("a", &x, &y, SEC);
             let b = take_both("b", &y, &x, SEC);
             ferrio::sleep(10 * SEC).await.unwrap();
@@ -289,11 +286,11 @@ fn ordinary_contention_is_no_deadlock() {
     event_loop
         .run_until_complete(async {
             // Many tasks on one lock, each holding it across a sleep.
-            let lock = Rc::new(Lock::named("one"));
+            let lock = Lock::named("one");
             // A semaphore of three permits for ten tasks.
-            let sem = Rc::new(Semaphore::named("three", 3));
+            let sem = Semaphore::named("three", 3);
             // Two locks always taken in the same order.
-            let (first, second) = (Rc::new(Lock::new()), Rc::new(Lock::new()));
+            let (first, second) = (Lock::new(), Lock::new());
             let mut tasks = Vec::new();
             for i in 0..10u64 {
                 let (lock, sem) = (lock.clone(), sem.clone());
@@ -326,8 +323,8 @@ fn a_semaphore_with_a_holder_that_can_still_run_is_no_deadlock() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let sem = Rc::new(Semaphore::named("pair", 2));
-            let lock = Rc::new(Lock::named("l"));
+            let sem = Semaphore::named("pair", 2);
+            let lock = Lock::named("l");
             // `holder` keeps a permit of `pair` for 5 s, then lets go.
             let s = sem.clone();
             let holder = ferrio::spawn(async move {
@@ -364,8 +361,8 @@ fn a_cycle_through_a_semaphore_whose_holders_all_wait_is_reported() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let sem = Rc::new(BoundedSemaphore::new(2));
-            let lock = Rc::new(Lock::named("l"));
+            let sem = BoundedSemaphore::new(2);
+            let lock = Lock::named("l");
             let mut tasks = Vec::new();
             // Two tasks hold a permit each and then wait for `l`…
             for name in ["p1", "p2"] {
@@ -414,7 +411,7 @@ fn a_cycle_closed_by_taking_a_permit_while_another_wait_is_pending_is_reported()
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let (l1, l2) = (Rc::new(Lock::named("l1")), Rc::new(Lock::named("l2")));
+            let (l1, l2) = (Lock::named("l1"), Lock::named("l2"));
             // `z` holds l2 for 3 s.
             let l = l2.clone();
             let z = Builder::new()
@@ -459,7 +456,7 @@ fn a_lock_handed_to_a_waiter_that_has_not_run_yet_is_no_deadlock() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let (x, y) = (Rc::new(Lock::named("x")), Rc::new(Lock::named("y")));
+            let (x, y) = (Lock::named("x"), Lock::named("y"));
             let guard_x = x.acquire().await.unwrap();
             // `b` holds y and waits for x.
             let b = take_both("b", &y, &x, Duration::ZERO);
@@ -481,7 +478,7 @@ fn permits_moved_into_other_tasks_are_no_deadlock() {
         .run_until_complete(async {
             // Bounded concurrency: the spawner takes a permit and hands it
             // to the worker it spawns.
-            let sem = Rc::new(Semaphore::named("slots", 2));
+            let sem = Semaphore::named("slots", 2);
             let mut workers = Vec::new();
             for _ in 0..6 {
                 let permit = sem.acquire_owned().await.unwrap();
@@ -496,7 +493,7 @@ fn permits_moved_into_other_tasks_are_no_deadlock() {
             }
             // A semaphore used as a signal: permits taken and forgotten,
             // given by hand.
-            let signal = Rc::new(Semaphore::new(0));
+            let signal = Semaphore::new(0);
             let s = signal.clone();
             let consumer = ferrio::spawn(async move {
                 for _ in 0..3 {
@@ -520,10 +517,7 @@ fn cancel_victim_breaks_the_cycle_and_the_others_finish() {
         let (event_loop, reports) = debug_loop(DeadlockAction::CancelVictim);
         event_loop
             .run_until_complete(async {
-                let locks: Vec<Rc<Lock>> = ["l0", "l1", "l2"]
-                    .into_iter()
-                    .map(|n| Rc::new(Lock::named(n)))
-                    .collect();
+                let locks: Vec<Lock> = ["l0", "l1", "l2"].into_iter().map(Lock::named).collect();
                 let tasks: Vec<_> = (0..3)
                     .map(|i| take_both(&format!("t{i}"), &locks[i], &locks[(i + 1) % 3], SEC))
                     .collect();
@@ -563,7 +557,7 @@ fn the_action_can_change_while_the_loop_runs() {
                 let handle = EventLoop::current();
                 assert_eq!(handle.deadlock_action(), DeadlockAction::Report);
                 handle.set_deadlock_action(DeadlockAction::CancelVictim);
-                let lock = Rc::new(Lock::new());
+                let lock = Lock::new();
                 let l = lock.clone();
                 let task = ferrio::spawn(async move {
                     let _g = l.acquire().await?;
@@ -590,8 +584,8 @@ fn a_condition_wait_reacquiring_its_lock_takes_part() {
         let (event_loop, reports) = debug_loop(DeadlockAction::CancelVictim);
         event_loop
             .run_until_complete(async {
-                let cond = Rc::new(Condition::with_lock(Rc::new(Lock::named("cond"))));
-                let other = Rc::new(Lock::named("other"));
+                let cond = Rc::new(Condition::with_lock(Lock::named("cond")));
+                let other = Lock::named("other");
                 // `waiter` waits on the condition while holding `other`.
                 let (c, o) = (cond.clone(), other.clone());
                 let waiter = Builder::new()
@@ -642,7 +636,7 @@ fn the_graph_is_left_empty_after_the_tasks_end() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
     event_loop
         .run_until_complete(async {
-            let (x, y) = (Rc::new(Lock::named("x")), Rc::new(Lock::named("y")));
+            let (x, y) = (Lock::named("x"), Lock::named("y"));
             let stuck = vec![take_both("a", &x, &y, SEC), take_both("b", &y, &x, SEC)];
             ferrio::sleep(10 * SEC).await.unwrap();
             cancel_all(stuck).await;
@@ -662,7 +656,7 @@ fn the_graph_is_left_empty_after_the_tasks_end() {
 #[test]
 fn stuck_tasks_are_dropped_when_the_loop_closes() {
     let (event_loop, reports) = debug_loop(DeadlockAction::Report);
-    let (x, y) = (Rc::new(Lock::named("x")), Rc::new(Lock::named("y")));
+    let (x, y) = (Lock::named("x"), Lock::named("y"));
     let (x2, y2) = (x.clone(), y.clone());
     event_loop
         .run_until_complete(async move {

@@ -3,14 +3,13 @@
 
 mod common;
 
-use std::rc::Rc;
 use std::time::Duration;
 
 use common::*;
 use ferrio::sync::{Barrier, BarrierStats, BarrierWaitError};
 
 /// A task that waits `delay`, then at the barrier, and returns its index.
-fn party(barrier: &Rc<Barrier>, delay: u64) -> ferrio::Task<Result<usize, BarrierWaitError>> {
+fn party(barrier: &Barrier, delay: u64) -> ferrio::Task<Result<usize, BarrierWaitError>> {
     let barrier = barrier.clone();
     ferrio::spawn(async move {
         ferrio::sleep(Duration::from_secs(delay)).await?;
@@ -21,7 +20,7 @@ fn party(barrier: &Rc<Barrier>, delay: u64) -> ferrio::Task<Result<usize, Barrie
 #[test]
 fn everyone_leaves_together_with_arrival_indices() {
     run_virtual(async {
-        let barrier = Rc::new(Barrier::new(3));
+        let barrier = Barrier::new(3);
         let t0 = ferrio::time();
         // Spawned in one order, arriving in another.
         let tasks = [party(&barrier, 3), party(&barrier, 1), party(&barrier, 2)];
@@ -38,7 +37,7 @@ fn everyone_leaves_together_with_arrival_indices() {
 #[test]
 fn the_barrier_starts_over_after_each_round() {
     run_virtual(async {
-        let barrier = Rc::new(Barrier::new(2));
+        let barrier = Barrier::new(2);
         let b = barrier.clone();
         let other = ferrio::spawn(async move {
             let mut got = Vec::new();
@@ -70,7 +69,7 @@ fn one_party_never_waits() {
 #[test]
 fn abort_breaks_the_waiters_and_later_waits_until_reset() {
     run_virtual(async {
-        let barrier = Rc::new(Barrier::new(3));
+        let barrier = Barrier::new(3);
         let a = party(&barrier, 0);
         let b = party(&barrier, 0);
         ferrio::yield_now().await.unwrap();
@@ -105,7 +104,7 @@ fn abort_breaks_the_waiters_and_later_waits_until_reset() {
 #[test]
 fn reset_breaks_the_current_round_and_empties_the_barrier() {
     run_virtual(async {
-        let barrier = Rc::new(Barrier::new(2));
+        let barrier = Barrier::new(2);
         let a = party(&barrier, 0);
         ferrio::sleep(Duration::from_secs(1)).await.unwrap();
         assert_eq!(barrier.n_waiting(), 1);
@@ -124,7 +123,7 @@ fn reset_breaks_the_current_round_and_empties_the_barrier() {
 #[test]
 fn a_cancelled_waiter_no_longer_counts() {
     run_virtual(async {
-        let barrier = Rc::new(Barrier::new(3));
+        let barrier = Barrier::new(3);
         let a = party(&barrier, 0);
         let b = party(&barrier, 0);
         ferrio::sleep(Duration::from_secs(1)).await.unwrap();
@@ -147,7 +146,7 @@ fn a_cancelled_waiter_no_longer_counts() {
 #[test]
 fn a_waiter_cancelled_after_release_does_not_hold_the_others_back() {
     run_virtual(async {
-        let barrier = Rc::new(Barrier::new(2));
+        let barrier = Barrier::new(2);
         let a = party(&barrier, 0);
         ferrio::yield_now().await.unwrap();
         ferrio::yield_now().await.unwrap();

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::rc::Rc;
-
 use common::*;
 use ferrio::sync::{BoundedSemaphore, BoundedSemaphoreStats, TooManyReleases};
 use ferrio::Cancelled;
@@ -54,7 +52,7 @@ fn a_guard_plus_a_hand_release_cannot_overflow() {
 #[test]
 fn waiters_are_served_in_order_and_cancelled_ones_take_nothing() {
     run_virtual(async {
-        let sem = Rc::new(BoundedSemaphore::new(1));
+        let sem = BoundedSemaphore::new(1);
         let log = new_log();
         sem.acquire().await.unwrap().forget();
         let tasks: Vec<_> = ["a", "b", "c"]

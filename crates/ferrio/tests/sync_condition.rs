@@ -17,11 +17,7 @@ use ferrio::Cancelled;
 
 /// A task that takes the lock, waits once, and logs `name` (with the lock
 /// held) when `wait` returns.
-fn waiter(
-    cond: &Rc<Condition>,
-    log: &Log<String>,
-    name: &str,
-) -> ferrio::Task<Result<(), Cancelled>> {
+fn waiter(cond: &Condition, log: &Log<String>, name: &str) -> ferrio::Task<Result<(), Cancelled>> {
     let (cond, log, name) = (cond.clone(), log.clone(), name.to_string());
     ferrio::spawn(async move {
         let guard = cond.acquire().await?;
@@ -35,7 +31,7 @@ fn waiter(
 #[test]
 fn wait_releases_the_lock_and_notify_wakes_in_order() {
     run_virtual(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let log = new_log();
         let tasks: Vec<_> = ["a", "b", "c"]
             .iter()
@@ -77,7 +73,7 @@ fn wait_releases_the_lock_and_notify_wakes_in_order() {
 #[test]
 fn notify_all_wakes_everyone_who_then_takes_the_lock_in_turn() {
     run_virtual(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let log = new_log();
         let tasks: Vec<_> = ["a", "b", "c"]
             .iter()
@@ -96,7 +92,7 @@ fn notify_all_wakes_everyone_who_then_takes_the_lock_in_turn() {
 #[test]
 fn wait_for_checks_the_predicate_under_the_lock() {
     run_virtual(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let value = Rc::new(Cell::new(0));
         let checks = Rc::new(Cell::new(0));
         let (c, v, k) = (cond.clone(), value.clone(), checks.clone());
@@ -138,7 +134,7 @@ fn wait_for_a_true_predicate_returns_at_once() {
 #[test]
 fn a_cancelled_wait_reacquires_the_lock_before_reporting() {
     run_virtual(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let log = new_log();
         let (c, l) = (cond.clone(), log.clone());
         let t0 = ferrio::time();
@@ -174,7 +170,7 @@ fn a_cancelled_wait_reacquires_the_lock_before_reporting() {
 #[test]
 fn a_notified_waiter_cancelled_before_it_runs_passes_the_notification_on() {
     run_virtual(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let log = new_log();
         let a = waiter(&cond, &log, "a");
         let b = waiter(&cond, &log, "b");
@@ -192,7 +188,7 @@ fn a_notified_waiter_cancelled_before_it_runs_passes_the_notification_on() {
 #[test]
 fn a_waiter_cancelled_after_notify_all_wakes_nobody_new() {
     run_virtual(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let log = new_log();
         let a = waiter(&cond, &log, "a");
         ferrio::yield_now().await.unwrap();
@@ -214,7 +210,7 @@ fn a_waiter_cancelled_after_notify_all_wakes_nobody_new() {
 #[test]
 fn cancellations_while_reacquiring_are_reported_once_the_lock_is_held() {
     run_virtual(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let c = cond.clone();
         let w = ferrio::spawn(async move {
             let guard = c.acquire().await?;
@@ -242,7 +238,7 @@ fn cancellations_while_reacquiring_are_reported_once_the_lock_is_held() {
 #[test]
 fn dropping_a_pending_wait_passes_its_notification_on() {
     run_virtual(async {
-        let cond = Rc::new(Condition::new());
+        let cond = Condition::new();
         let log = new_log();
         let guard = cond.acquire().await.unwrap();
         let mut pending = Box::pin(cond.wait(guard));
@@ -262,7 +258,7 @@ fn dropping_a_pending_wait_passes_its_notification_on() {
 #[test]
 fn conditions_can_share_a_lock() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let not_empty = Condition::with_lock(lock.clone());
         let not_full = Condition::with_lock(lock.clone());
         let guard = not_empty.acquire().await.unwrap();
@@ -272,7 +268,7 @@ fn conditions_can_share_a_lock() {
         let guard = not_full.wait_for(guard, || true).await.unwrap();
         drop(guard);
         assert!(!lock.locked());
-        assert!(Rc::ptr_eq(not_empty.lock(), not_full.lock()));
+        assert!(not_empty.lock().ptr_eq(not_full.lock()));
     });
 }
 

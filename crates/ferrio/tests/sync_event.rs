@@ -4,7 +4,6 @@
 mod common;
 
 use std::future::Future;
-use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use ferrio::sync::{Event, EventStats};
 use ferrio::Cancelled;
 
 fn waiter(
-    event: &Rc<Event>,
+    event: &Event,
     log: &Log<&'static str>,
     name: &'static str,
 ) -> ferrio::Task<Result<(), Cancelled>> {
@@ -28,7 +27,7 @@ fn waiter(
 #[test]
 fn set_wakes_every_waiter_in_order() {
     run_virtual(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let log = new_log();
         let tasks: Vec<_> = ["a", "b", "c"]
             .into_iter()
@@ -56,7 +55,7 @@ fn set_wakes_every_waiter_in_order() {
 #[test]
 fn waiting_on_a_set_event_returns_at_once_until_cleared() {
     run_virtual(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         event.set();
         event.set(); // harmless
         let t0 = ferrio::time();
@@ -76,7 +75,7 @@ fn waiting_on_a_set_event_returns_at_once_until_cleared() {
 #[test]
 fn a_woken_waiter_returns_even_if_the_event_is_cleared_before_it_runs() {
     run_virtual(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let log = new_log();
         let w = waiter(&event, &log, "w");
         ferrio::yield_now().await.unwrap();
@@ -90,7 +89,7 @@ fn a_woken_waiter_returns_even_if_the_event_is_cleared_before_it_runs() {
 #[test]
 fn a_cancelled_waiter_leaves_and_takes_nothing_from_the_others() {
     run_virtual(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let log = new_log();
         let a = waiter(&event, &log, "a");
         let b = waiter(&event, &log, "b");
@@ -108,7 +107,7 @@ fn a_cancelled_waiter_leaves_and_takes_nothing_from_the_others() {
 #[test]
 fn a_waiter_cancelled_after_set_does_not_wake_a_later_one() {
     run_virtual(async {
-        let event = Rc::new(Event::new());
+        let event = Event::new();
         let log = new_log();
         let a = waiter(&event, &log, "a");
         ferrio::yield_now().await.unwrap();

@@ -4,7 +4,6 @@
 mod common;
 
 use std::future::Future;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use ferrio::Cancelled;
 
 /// Spawns a task that takes `lock`, logs `name`, yields once while holding
 /// it, and releases it.
-fn locker(lock: &Rc<Lock>, log: &Log<String>, name: &str) -> ferrio::Task<Result<(), Cancelled>> {
+fn locker(lock: &Lock, log: &Log<String>, name: &str) -> ferrio::Task<Result<(), Cancelled>> {
     let (lock, log, name) = (lock.clone(), log.clone(), name.to_string());
     ferrio::spawn(async move {
         let _guard = lock.acquire().await?;
@@ -33,7 +32,7 @@ fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
 #[test]
 fn waiters_get_the_lock_in_arrival_order() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let log = new_log();
         let guard = lock.acquire().await.unwrap();
         let tasks: Vec<_> = ["a", "b", "c"]
@@ -60,9 +59,9 @@ fn waiters_get_the_lock_in_arrival_order() {
 #[test]
 fn a_late_arrival_does_not_overtake_a_woken_waiter() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let log = new_log();
-        let go = Rc::new(Event::new());
+        let go = Event::new();
         let guard = lock.acquire().await.unwrap();
         let first = locker(&lock, &log, "first");
         ferrio::yield_now().await.unwrap();
@@ -98,7 +97,7 @@ fn a_late_arrival_does_not_overtake_a_woken_waiter() {
 #[test]
 fn a_task_that_releases_and_reacquires_goes_to_the_back() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let log = new_log();
         let tasks: Vec<_> = ["a", "b"]
             .into_iter()
@@ -124,7 +123,7 @@ fn a_task_that_releases_and_reacquires_goes_to_the_back() {
 #[test]
 fn a_cancelled_waiter_takes_nothing() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let log = new_log();
         let guard = lock.acquire().await.unwrap();
         let a = locker(&lock, &log, "a");
@@ -144,7 +143,7 @@ fn a_cancelled_waiter_takes_nothing() {
 #[test]
 fn a_waiter_cancelled_after_being_handed_the_lock_passes_it_on() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let log = new_log();
         let guard = lock.acquire().await.unwrap();
         let a = locker(&lock, &log, "a");
@@ -165,7 +164,7 @@ fn a_waiter_cancelled_after_being_handed_the_lock_passes_it_on() {
 #[test]
 fn a_hand_off_to_a_cancelled_waiter_with_nobody_behind_unlocks() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let log = new_log();
         let guard = lock.acquire().await.unwrap();
         let a = locker(&lock, &log, "a");
@@ -187,7 +186,7 @@ fn a_hand_off_to_a_cancelled_waiter_with_nobody_behind_unlocks() {
 #[test]
 fn dropping_a_pending_acquire_behaves_like_cancelling_it() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let log = new_log();
         let guard = lock.acquire().await.unwrap();
         let mut pending = lock.acquire();
@@ -205,7 +204,7 @@ fn dropping_a_pending_acquire_behaves_like_cancelling_it() {
 #[test]
 fn acquire_is_a_cancellation_point_even_when_free() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let l = lock.clone();
         let task = ferrio::spawn(async move {
             ferrio::task::current().unwrap().cancel();
@@ -219,9 +218,9 @@ fn acquire_is_a_cancellation_point_even_when_free() {
 #[test]
 fn an_owned_guard_moves_into_another_task() {
     run_virtual(async {
-        let lock = Rc::new(Lock::new());
+        let lock = Lock::new();
         let guard = lock.acquire_owned().await.unwrap();
-        assert!(Rc::ptr_eq(guard.lock(), &lock));
+        assert!(guard.lock().ptr_eq(&lock));
         let holder = ferrio::spawn(async move {
             ferrio::sleep(Duration::from_secs(2)).await?;
             drop(guard);

@@ -41,7 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn run(permits: usize, ops: &[Op]) {
     common::run_virtual(async {
-        let sem = Rc::new(Semaphore::new(permits));
+        let sem = Semaphore::new(permits);
         let mut total = permits;
         let held_by_tasks = Rc::new(Cell::new(0usize));
         let acquired_order = Rc::new(RefCell::new(Vec::new()));

@@ -14,11 +14,7 @@ use ferrio::Cancelled;
 
 /// Spawns a task that takes a permit, logs `name`, holds it for one yield,
 /// and gives it back.
-fn holder(
-    sem: &Rc<Semaphore>,
-    log: &Log<String>,
-    name: &str,
-) -> ferrio::Task<Result<(), Cancelled>> {
+fn holder(sem: &Semaphore, log: &Log<String>, name: &str) -> ferrio::Task<Result<(), Cancelled>> {
     let (sem, log, name) = (sem.clone(), log.clone(), name.to_string());
     ferrio::spawn(async move {
         let _permit = sem.acquire().await?;
@@ -31,7 +27,7 @@ fn holder(
 #[test]
 fn at_most_n_tasks_hold_a_permit() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(3));
+        let sem = Semaphore::new(3);
         let running = Rc::new(Cell::new(0));
         let peak = Rc::new(Cell::new(0));
         let t0 = ferrio::time();
@@ -61,7 +57,7 @@ fn at_most_n_tasks_hold_a_permit() {
 #[test]
 fn released_permits_go_to_waiters_in_arrival_order() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let log = new_log();
         let tasks: Vec<_> = ["a", "b", "c"]
             .iter()
@@ -94,7 +90,7 @@ fn released_permits_go_to_waiters_in_arrival_order() {
 #[test]
 fn add_permits_serves_waiters_first_and_keeps_the_rest() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let log = new_log();
         let a = holder(&sem, &log, "a");
         ferrio::yield_now().await.unwrap();
@@ -111,7 +107,7 @@ fn add_permits_serves_waiters_first_and_keeps_the_rest() {
 #[test]
 fn a_task_that_releases_and_reacquires_goes_to_the_back() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(1));
+        let sem = Semaphore::new(1);
         let log = new_log();
         let tasks: Vec<_> = ["a", "b", "c"]
             .into_iter()
@@ -137,7 +133,7 @@ fn a_task_that_releases_and_reacquires_goes_to_the_back() {
 #[test]
 fn a_cancelled_waiter_takes_no_permit() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let log = new_log();
         let a = holder(&sem, &log, "a");
         let b = holder(&sem, &log, "b");
@@ -156,7 +152,7 @@ fn a_cancelled_waiter_takes_no_permit() {
 #[test]
 fn a_permit_granted_to_a_cancelled_waiter_passes_on_or_returns() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let log = new_log();
         let a = holder(&sem, &log, "a");
         let b = holder(&sem, &log, "b");
@@ -182,7 +178,7 @@ fn a_permit_granted_to_a_cancelled_waiter_passes_on_or_returns() {
 #[test]
 fn dropping_a_pending_acquire_gives_up_its_place() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(0));
+        let sem = Semaphore::new(0);
         let log = new_log();
         let mut pending = Box::pin(sem.acquire());
         let polled = std::future::poll_fn(|cx| std::task::Poll::Ready(pending.as_mut().poll(cx)));
@@ -213,9 +209,9 @@ fn forget_and_release_pair_up_by_hand() {
 #[test]
 fn owned_permits_move_into_tasks() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(1));
+        let sem = Semaphore::new(1);
         let permit = sem.acquire_owned().await.unwrap();
-        assert!(Rc::ptr_eq(permit.semaphore(), &sem));
+        assert!(permit.semaphore().ptr_eq(&sem));
         let worker = ferrio::spawn(async move {
             ferrio::sleep(Duration::from_secs(1)).await?;
             drop(permit);
@@ -234,7 +230,7 @@ fn owned_permits_move_into_tasks() {
 #[test]
 fn acquire_with_a_pending_cancellation_takes_nothing() {
     run_virtual(async {
-        let sem = Rc::new(Semaphore::new(1));
+        let sem = Semaphore::new(1);
         let s = sem.clone();
         let task = ferrio::spawn(async move {
             ferrio::task::current().unwrap().cancel();

@@ -135,7 +135,6 @@ impl Builder {
     /// debug mode, where the detector is off.
     ///
     /// ```
-    /// use std::rc::Rc;
     /// use ferrio::event_loop::DeadlockAction;
     /// use ferrio::sync::Lock;
     ///
@@ -147,7 +146,7 @@ impl Builder {
     ///     .build()
     ///     .unwrap()
     ///     .run_until_complete(async {
-    ///         let (a, b) = (Rc::new(Lock::named("a")), Rc::new(Lock::named("b")));
+    ///         let (a, b) = (Lock::named("a"), Lock::named("b"));
     ///         let (a2, b2) = (a.clone(), b.clone());
     ///         let first = ferrio::spawn(async move {
     ///             let _a = a2.acquire().await?;

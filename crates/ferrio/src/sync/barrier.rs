@@ -13,6 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{WaitKey, WaitList};
@@ -26,15 +27,15 @@ use crate::task::Cancelled;
 /// arrival index in `0..parties` (the last to arrive gets `parties - 1`).
 /// The barrier then starts over. [`abort`](Self::abort) breaks it: the
 /// waiting tasks and all later ones get [`BrokenBarrier`] until
-/// [`reset`](Self::reset).
+/// [`reset`](Self::reset). A `Barrier` is a cheap-clone handle: clones are
+/// the same barrier.
 ///
 /// ```
-/// use std::rc::Rc;
 /// use ferrio::sync::Barrier;
 ///
 /// ferrio::EventLoop::new().unwrap()
 ///     .run_until_complete(async {
-///         let barrier = Rc::new(Barrier::new(3));
+///         let barrier = Barrier::new(3);
 ///         let tasks: Vec<_> = (0..3).map(|_| {
 ///             let barrier = barrier.clone();
 ///             ferrio::spawn(async move { barrier.wait().await })
@@ -47,7 +48,12 @@ use crate::task::Cancelled;
 ///     })
 ///     .unwrap();
 /// ```
+#[derive(Clone)]
 pub struct Barrier {
+    inner: Rc<BarrierInner>,
+}
+
+struct BarrierInner {
     parties: usize,
     broken: Cell<bool>,
     /// This round's waiters; each is granted its index, or `BrokenBarrier`.
@@ -142,9 +148,11 @@ impl Barrier {
     pub fn new(parties: usize) -> Barrier {
         assert!(parties > 0, "Barrier::new: parties must be at least 1");
         Barrier {
-            parties,
-            broken: Cell::new(false),
-            waiters: RefCell::new(WaitList::new()),
+            inner: Rc::new(BarrierInner {
+                parties,
+                broken: Cell::new(false),
+                waiters: RefCell::new(WaitList::new()),
+            }),
         }
     }
 
@@ -173,7 +181,7 @@ impl Barrier {
     /// Breaks the barrier: every waiting task and every later `wait` gets
     /// [`BrokenBarrier`], until [`reset`](Self::reset). asyncio's `abort()`.
     pub fn abort(&self) {
-        self.broken.set(true);
+        self.inner.broken.set(true);
         self.release_all_broken();
     }
 
@@ -181,42 +189,46 @@ impl Barrier {
     /// `reset()`. Tasks waiting in the current round get [`BrokenBarrier`].
     pub fn reset(&self) {
         self.release_all_broken();
-        self.broken.set(false);
+        self.inner.broken.set(false);
     }
 
     /// The number of tasks that meet at the barrier.
     pub fn parties(&self) -> usize {
-        self.parties
+        self.inner.parties
     }
 
     /// Tasks waiting in the current round: asyncio's `n_waiting`.
     pub fn n_waiting(&self) -> usize {
-        self.waiters.borrow().waiting()
+        self.inner.waiters.borrow().waiting()
     }
 
     /// Whether the barrier is broken: asyncio's `broken`.
     pub fn is_broken(&self) -> bool {
-        self.broken.get()
+        self.inner.broken.get()
     }
 
     /// Parties, waiters and state, for diagnostics.
     pub fn statistics(&self) -> BarrierStats {
         BarrierStats {
-            parties: self.parties,
+            parties: self.inner.parties,
             waiting: self.n_waiting(),
-            broken: self.broken.get(),
+            broken: self.inner.broken.get(),
         }
     }
 
     fn release_all_broken(&self) {
-        let wakers = self.waiters.borrow_mut().grant_all(|| Err(BrokenBarrier));
+        let wakers = self
+            .inner
+            .waiters
+            .borrow_mut()
+            .grant_all(|| Err(BrokenBarrier));
         wakers.into_iter().for_each(|w| w.wake());
     }
 
     /// The last party arrived: release this round, indices in arrival order.
     fn trip(&self) {
         let mut index = 0;
-        let wakers = self.waiters.borrow_mut().grant_all(|| {
+        let wakers = self.inner.waiters.borrow_mut().grant_all(|| {
             index += 1;
             Ok(index - 1)
         });
@@ -247,11 +259,11 @@ impl Wait for BarrierWaitFor<'_> {
 
     fn try_now(&mut self) -> Option<Self::Output> {
         let barrier = self.barrier;
-        if barrier.broken.get() {
+        if barrier.inner.broken.get() {
             return Some(Err(BarrierWaitError::Broken(BrokenBarrier)));
         }
-        let arrived = barrier.waiters.borrow().waiting();
-        if arrived + 1 == barrier.parties {
+        let arrived = barrier.inner.waiters.borrow().waiting();
+        if arrived + 1 == barrier.inner.parties {
             // The last party releases the round without waiting.
             barrier.trip();
             return Some(Ok(arrived));
@@ -260,11 +272,11 @@ impl Wait for BarrierWaitFor<'_> {
     }
 
     fn enqueue(&mut self, waker: &Waker) -> WaitKey {
-        self.barrier.waiters.borrow_mut().push(waker.clone())
+        self.barrier.inner.waiters.borrow_mut().push(waker.clone())
     }
 
     fn poll_grant(&mut self, key: WaitKey, waker: &Waker) -> Poll<Self::Grant> {
-        self.barrier.waiters.borrow_mut().poll(key, waker)
+        self.barrier.inner.waiters.borrow_mut().poll(key, waker)
     }
 
     fn granted(&mut self, grant: Self::Grant) -> Self::Output {
@@ -274,7 +286,7 @@ impl Wait for BarrierWaitFor<'_> {
     fn leave(&mut self, key: WaitKey) {
         // Still waiting: leaving the list un-counts the task. Released
         // already: the index is simply dropped.
-        let _ = self.barrier.waiters.borrow_mut().leave(key);
+        let _ = self.barrier.inner.waiters.borrow_mut().leave(key);
     }
 
     fn cancelled(&mut self, cancelled: Cancelled) -> Self::Output {

@@ -1,27 +1,26 @@
-//! [`BoundedSemaphore`]: asyncio's `BoundedSemaphore`, a [`Semaphore`]
-//! that refuses to be released above its initial value.
+//! [`BoundedSemaphore`]: asyncio's `BoundedSemaphore`, a semaphore that
+//! refuses to be released above its initial value.
 //!
 //! Permits taken through [`BoundedSemaphorePermit`] go back when the guard
 //! drops and can never overflow the bound. Only a hand release can, so the
 //! bound is checked there: a hand release must match a permit detached
-//! from its guard with [`BoundedSemaphorePermit::forget`], and `detached`
+//! from its guard with [`forget`](super::Permit::forget), and `detached`
 //! counts those.
 
 use std::cell::Cell;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::rc::Rc;
 
-use super::semaphore::{AcquireState, Semaphore};
-use crate::debug::deadlock::{Hold, Kind, ResourceTag};
-use crate::task::Cancelled;
+use super::engine::Engine;
+use super::hook::{Hold, Kind, ResourceTag};
+use super::permit::{sealed, Acquire, Permit};
 
 /// A semaphore that cannot be released more often than acquired: asyncio's
 /// `BoundedSemaphore`. [`release`](Self::release) past the initial value
 /// is a [`TooManyReleases`] error instead of a silent extra permit.
 ///
-/// Fairness and cancellation are [`Semaphore`]'s.
+/// Fairness and cancellation are [`Semaphore`](super::Semaphore)'s; like
+/// it, a `BoundedSemaphore` is a cheap-clone handle.
 ///
 /// ```
 /// use ferrio::sync::BoundedSemaphore;
@@ -40,12 +39,28 @@ use crate::task::Cancelled;
 ///     })
 ///     .unwrap();
 /// ```
+#[derive(Clone)]
 pub struct BoundedSemaphore {
-    semaphore: Semaphore,
+    inner: Rc<Bounded>,
+}
+
+struct Bounded {
+    engine: Engine,
     bound: usize,
     /// Permits taken whose guard was forgotten: what `release` may return.
     detached: Cell<usize>,
 }
+
+/// The future of [`BoundedSemaphore::acquire`].
+pub type BoundedAcquire<'a> = Acquire<&'a BoundedSemaphore>;
+/// The future of [`BoundedSemaphore::acquire_owned`].
+pub type BoundedAcquireOwned = Acquire<BoundedSemaphore>;
+/// A permit of a [`BoundedSemaphore`], borrowing it: given back when
+/// dropped.
+pub type BoundedSemaphorePermit<'a> = Permit<&'a BoundedSemaphore>;
+/// A permit of a [`BoundedSemaphore`] that owns a handle to it: given back
+/// when dropped.
+pub type OwnedBoundedSemaphorePermit = Permit<BoundedSemaphore>;
 
 /// A snapshot of a [`BoundedSemaphore`]'s state, from
 /// [`BoundedSemaphore::statistics`].
@@ -83,77 +98,93 @@ impl std::error::Error for TooManyReleases {}
 
 impl BoundedSemaphore {
     /// A semaphore with `bound` permits, never more.
-    pub const fn new(bound: usize) -> BoundedSemaphore {
+    pub fn new(bound: usize) -> BoundedSemaphore {
         BoundedSemaphore {
-            semaphore: Semaphore::with_tag(
+            inner: Rc::new(Bounded {
+                engine: Engine::new(bound, ResourceTag::new(Kind::BoundedSemaphore, None, bound)),
                 bound,
-                ResourceTag::new(Kind::BoundedSemaphore, None, bound),
-            ),
-            bound,
-            detached: Cell::new(0),
+                detached: Cell::new(0),
+            }),
         }
     }
 
-    /// Waits for a permit and takes it, as [`Semaphore::acquire`].
+    /// Waits for a permit and takes it, as [`Semaphore::acquire`](super::Semaphore::acquire).
     ///
     /// # Cancel safety
     ///
-    /// A cancellation point; cancelling takes no permit, and a permit
-    /// already handed to this task passes on to the next waiter.
+    /// A free permit is taken at once, even with a cancellation pending.
+    /// Otherwise a cancellation point; cancelling takes no permit, and a
+    /// permit already handed to this task passes on to the next waiter.
     pub fn acquire(&self) -> BoundedAcquire<'_> {
-        BoundedAcquire {
-            semaphore: self,
-            state: AcquireState::new(),
-        }
+        Acquire::new(self)
     }
 
-    /// Takes a permit if one is available now.
+    /// [`acquire`](Self::acquire) giving an owned permit, to store or move
+    /// into another task.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`acquire`](Self::acquire).
+    pub fn acquire_owned(&self) -> BoundedAcquireOwned {
+        Acquire::new(self.clone())
+    }
+
+    /// Takes a permit if one is available now (and nobody is ahead).
     pub fn try_acquire(&self) -> Option<BoundedSemaphorePermit<'_>> {
-        self.semaphore
-            .try_take_held(Hold::Task)
-            .then(|| BoundedSemaphorePermit { semaphore: self })
+        Permit::try_take(self)
+    }
+
+    /// [`try_acquire`](Self::try_acquire), giving an owned permit.
+    pub fn try_acquire_owned(&self) -> Option<OwnedBoundedSemaphorePermit> {
+        Permit::try_take(self.clone())
     }
 
     /// Gives back a permit taken by hand (one whose guard was
-    /// [`forget`](BoundedSemaphorePermit::forget)-ed): asyncio's `release()`.
+    /// [`forget`](super::Permit::forget)-ed): asyncio's `release()`.
     ///
     /// # Errors
     ///
     /// [`TooManyReleases`] if no permit is held by hand, which is when the
     /// release would lift the count above the bound; nothing changes.
     pub fn release(&self) -> Result<(), TooManyReleases> {
-        let detached = self.detached.get();
+        let detached = self.inner.detached.get();
         if detached == 0 {
-            return Err(TooManyReleases { bound: self.bound });
+            return Err(TooManyReleases {
+                bound: self.inner.bound,
+            });
         }
-        self.detached.set(detached - 1);
-        self.semaphore.give_back_detached();
+        self.inner.detached.set(detached - 1);
+        self.inner.engine.give_back_detached();
         Ok(())
     }
 
     /// Permits available right now.
     pub fn available_permits(&self) -> usize {
-        self.semaphore.available_permits()
+        self.inner.engine.available()
     }
 
     /// The initial (and largest) number of permits.
     pub fn bound(&self) -> usize {
-        self.bound
+        self.inner.bound
     }
 
     /// Whether an `acquire` would wait: asyncio's `locked()`.
     pub fn locked(&self) -> bool {
-        self.semaphore.locked()
+        self.inner.engine.locked()
     }
 
-    /// Permits, waiters and bound, for diagnostics.
+    /// Permits, waiters and the bound, for diagnostics.
     pub fn statistics(&self) -> BoundedSemaphoreStats {
-        let stats = self.semaphore.statistics();
         BoundedSemaphoreStats {
-            permits: stats.permits,
-            waiters: stats.waiters,
-            bound: self.bound,
+            permits: self.inner.engine.available(),
+            waiters: self.inner.engine.waiting(),
+            bound: self.inner.bound,
         }
+    }
+
+    /// Whether `self` and `other` are handles to the same semaphore.
+    pub fn ptr_eq(&self, other: &BoundedSemaphore) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
     }
 }
 
@@ -168,67 +199,23 @@ impl fmt::Debug for BoundedSemaphore {
     }
 }
 
-/// One permit of a [`BoundedSemaphore`], given back when dropped.
-#[must_use = "dropping a permit releases it at once"]
-pub struct BoundedSemaphorePermit<'a> {
-    semaphore: &'a BoundedSemaphore,
-}
-
-impl BoundedSemaphorePermit<'_> {
-    /// Keeps the permit taken without a guard; give it back with
-    /// [`BoundedSemaphore::release`].
-    pub fn forget(self) {
-        let semaphore = self.semaphore;
-        semaphore.semaphore.forget_permit(Hold::Task);
-        std::mem::forget(self);
-        semaphore.detached.set(semaphore.detached.get() + 1);
+impl sealed::Source for &BoundedSemaphore {
+    fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+    const HOLD: Hold = Hold::Task;
+    fn forgotten(&self) {
+        let detached = &self.inner.detached;
+        detached.set(detached.get() + 1);
     }
 }
 
-impl Drop for BoundedSemaphorePermit<'_> {
-    fn drop(&mut self) {
-        self.semaphore.semaphore.give_back(Hold::Task);
+impl sealed::Source for BoundedSemaphore {
+    fn engine(&self) -> &Engine {
+        &self.inner.engine
     }
-}
-
-impl fmt::Debug for BoundedSemaphorePermit<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundedSemaphorePermit")
-            .field("semaphore", self.semaphore)
-            .finish()
-    }
-}
-
-/// The future returned by [`BoundedSemaphore::acquire`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct BoundedAcquire<'a> {
-    semaphore: &'a BoundedSemaphore,
-    state: AcquireState,
-}
-
-impl<'a> Future for BoundedAcquire<'a> {
-    type Output = Result<BoundedSemaphorePermit<'a>, Cancelled>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let semaphore = this.semaphore;
-        this.state
-            .poll(&semaphore.semaphore, cx, Hold::Task)
-            .map_ok(|()| BoundedSemaphorePermit { semaphore })
-    }
-}
-
-impl Drop for BoundedAcquire<'_> {
-    fn drop(&mut self) {
-        self.state.abandon(&self.semaphore.semaphore);
-    }
-}
-
-impl fmt::Debug for BoundedAcquire<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundedAcquire")
-            .field("semaphore", self.semaphore)
-            .field("state", &self.state)
-            .finish()
+    const HOLD: Hold = Hold::Owned;
+    fn forgotten(&self) {
+        (&self).forgotten();
     }
 }

@@ -18,8 +18,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use super::engine::AcquireState;
 use super::lock::{Lock, LockAcquire, LockGuard, LockStats};
-use super::semaphore::AcquireState;
+use super::permit::{Permit, PermitSource};
 use super::wait_list::{Left, WaitKey, WaitList};
 use super::waiter::{Wait, Waiter};
 use crate::task::Cancelled;
@@ -31,6 +32,9 @@ use crate::task::Cancelled;
 /// and held again when `wait` returns. [`notify`](Self::notify) wakes the
 /// longest-waiting tasks, [`notify_all`](Self::notify_all) every one.
 /// Several conditions may share one lock ([`with_lock`](Self::with_lock)).
+/// A `Condition` is a cheap-clone handle; `wait` takes the lock's borrowed
+/// guard ([`LockGuard`]) or an owned one ([`OwnedLockGuard`](super::OwnedLockGuard))
+/// and gives back the same kind.
 ///
 /// asyncio requires the lock to be held around `notify`; ferrio does not
 /// check it (on one thread no task can slip in between), but holding it
@@ -43,7 +47,7 @@ use crate::task::Cancelled;
 ///
 /// ferrio::EventLoop::new().unwrap()
 ///     .run_until_complete(async {
-///         let cond = Rc::new(Condition::new());
+///         let cond = Condition::new();
 ///         let items = Rc::new(RefCell::new(Vec::new()));
 ///         let (c, i) = (cond.clone(), items.clone());
 ///         let consumer = ferrio::spawn(async move {
@@ -61,8 +65,13 @@ use crate::task::Cancelled;
 ///     })
 ///     .unwrap();
 /// ```
+#[derive(Clone)]
 pub struct Condition {
-    lock: Rc<Lock>,
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    lock: Lock,
     waiters: RefCell<WaitList<()>>,
 }
 
@@ -78,21 +87,22 @@ pub struct ConditionStats {
 impl Condition {
     /// A condition with a lock of its own.
     pub fn new() -> Condition {
-        Condition::with_lock(Rc::new(Lock::new()))
+        Condition::with_lock(Lock::new())
     }
 
-    /// A condition over `lock`, which other conditions may share: asyncio's
-    /// `Condition(lock)`.
-    pub fn with_lock(lock: Rc<Lock>) -> Condition {
+    /// A condition over `lock`, which other conditions may share.
+    pub fn with_lock(lock: Lock) -> Condition {
         Condition {
-            lock,
-            waiters: RefCell::new(WaitList::new()),
+            inner: Rc::new(Inner {
+                lock,
+                waiters: RefCell::new(WaitList::new()),
+            }),
         }
     }
 
     /// The condition's lock.
-    pub fn lock(&self) -> &Rc<Lock> {
-        &self.lock
+    pub fn lock(&self) -> &Lock {
+        &self.inner.lock
     }
 
     /// Acquires the condition's lock: asyncio's `acquire()` and
@@ -102,28 +112,29 @@ impl Condition {
     ///
     /// As [`Lock::acquire`].
     pub fn acquire(&self) -> LockAcquire<'_> {
-        self.lock.acquire()
+        self.inner.lock.acquire()
     }
 
     /// Takes the condition's lock if it is free now.
     pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
-        self.lock.try_acquire()
+        self.inner.lock.try_acquire()
     }
 
     /// Whether the condition's lock is held: asyncio's `locked()`.
     pub fn locked(&self) -> bool {
-        self.lock.locked()
+        self.inner.lock.locked()
     }
 
     /// Releases the lock held by `guard`, waits until notified, then
-    /// re-acquires the lock and returns it as a guard: asyncio's `wait()`.
+    /// re-acquires the lock and returns it as a guard of the same kind:
+    /// asyncio's `wait()`.
     ///
     /// # Cancel safety
     ///
     /// A cancellation point (a wait always suspends), and as in asyncio the
     /// lock is held again before the cancellation is reported: the error,
-    /// [`WaitCancelled`], carries the re-acquired guard (`?` drops it, which
-    /// releases the lock, as leaving asyncio's `async with` would).
+    /// [`ConditionCancelled`], carries the re-acquired guard (`?` drops it,
+    /// which releases the lock, as leaving asyncio's `async with` would).
     /// Cancellations that arrive while re-acquiring are collected and the
     /// outermost is reported. A wait cancelled after it was queued wakes
     /// another waiter in its place (see the module docs), so no
@@ -133,15 +144,11 @@ impl Condition {
     /// # Panics
     ///
     /// If `guard` holds another lock than this condition's.
-    pub fn wait<'a>(&'a self, guard: LockGuard<'a>) -> ConditionWait<'a> {
-        let lock = guard.lock();
-        assert!(
-            std::ptr::eq(lock, &*self.lock),
-            "Condition::wait: the guard holds another lock than the condition's"
-        );
+    pub fn wait<S: PermitSource>(&self, guard: Permit<S>) -> ConditionWait<'_, S> {
+        self.check_guard(&guard, "wait");
         ConditionWait {
             condition: self,
-            lock,
+            source: guard.source().clone(),
             guard: Some(guard),
             notify: Waiter::new(),
             relock: None,
@@ -153,23 +160,22 @@ impl Condition {
 
     /// Waits until `predicate` returns `true`, checking it first and after
     /// each wake-up, with the lock held: asyncio's `wait_for(predicate)`.
+    /// If it holds at once, no suspension, so no cancellation either.
     ///
     /// # Cancel safety
     ///
     /// As [`wait`](Self::wait): a cancelled `wait_for` returns the
-    /// re-acquired guard in [`WaitCancelled`].
+    /// re-acquired guard in [`ConditionCancelled`].
     ///
     /// # Panics
     ///
     /// If `guard` holds another lock than this condition's.
-    pub fn wait_for<'a, P>(&'a self, guard: LockGuard<'a>, predicate: P) -> ConditionWaitFor<'a, P>
+    pub fn wait_for<S, P>(&self, guard: Permit<S>, predicate: P) -> ConditionWaitFor<'_, S, P>
     where
+        S: PermitSource,
         P: FnMut() -> bool,
     {
-        assert!(
-            std::ptr::eq(guard.lock(), &*self.lock),
-            "Condition::wait_for: the guard holds another lock than the condition's"
-        );
+        self.check_guard(&guard, "wait_for");
         ConditionWaitFor {
             condition: self,
             guard: Some(guard),
@@ -178,12 +184,19 @@ impl Condition {
         }
     }
 
+    fn check_guard<S: PermitSource>(&self, guard: &Permit<S>, what: &str) {
+        assert!(
+            std::ptr::eq(guard.source().engine(), self.inner.lock.engine()),
+            "Condition::{what}: the guard holds another lock than the condition's"
+        );
+    }
+
     /// Wakes up to `n` of the longest-waiting tasks: asyncio's `notify(n)`.
     /// Returns how many were woken. Each still has to re-acquire the lock.
     pub fn notify(&self, n: usize) -> usize {
         let mut woken = 0;
         while woken < n {
-            let granted = self.waiters.borrow_mut().grant_one(());
+            let granted = self.inner.waiters.borrow_mut().grant_one(());
             match granted {
                 Ok(waker) => {
                     waker.wake();
@@ -198,7 +211,7 @@ impl Condition {
     /// Wakes every waiting task: asyncio's `notify_all()`. Returns how many
     /// were woken.
     pub fn notify_all(&self) -> usize {
-        let wakers = self.waiters.borrow_mut().grant_all(|| ());
+        let wakers = self.inner.waiters.borrow_mut().grant_all(|| ());
         let woken = wakers.len();
         wakers.into_iter().for_each(|w| w.wake());
         woken
@@ -207,8 +220,8 @@ impl Condition {
     /// Waiters and lock state, for diagnostics.
     pub fn statistics(&self) -> ConditionStats {
         ConditionStats {
-            waiters: self.waiters.borrow().waiting(),
-            lock: self.lock.statistics(),
+            waiters: self.inner.waiters.borrow().waiting(),
+            lock: self.inner.lock.statistics(),
         }
     }
 }
@@ -224,38 +237,39 @@ impl fmt::Debug for Condition {
         let stats = self.statistics();
         f.debug_struct("Condition")
             .field("waiters", &stats.waiters)
-            .field("lock", &*self.lock)
+            .field("lock", &self.inner.lock)
             .finish()
     }
 }
 
-/// A [`Condition`] wait was cancelled; the lock is held again, by `guard`.
+/// A [`Condition`] wait was cancelled; the lock is held again, by `guard`
+/// (a borrowed [`LockGuard`] or an owned guard, as given to `wait`).
 ///
 /// Converts into [`Cancelled`] (dropping the guard, so releasing the lock)
 /// for `?`.
-pub struct WaitCancelled<'a> {
+pub struct ConditionCancelled<S: PermitSource> {
     /// The condition's lock, re-acquired before the cancellation was
     /// reported.
-    pub guard: LockGuard<'a>,
+    pub guard: Permit<S>,
     /// The task's cancellation: propagate it to end the task cancelled.
     pub cancelled: Cancelled,
 }
 
-impl From<WaitCancelled<'_>> for Cancelled {
-    fn from(e: WaitCancelled<'_>) -> Cancelled {
+impl<S: PermitSource> From<ConditionCancelled<S>> for Cancelled {
+    fn from(e: ConditionCancelled<S>) -> Cancelled {
         e.cancelled
     }
 }
 
-impl fmt::Debug for WaitCancelled<'_> {
+impl<S: PermitSource> fmt::Debug for ConditionCancelled<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitCancelled")
+        f.debug_struct("ConditionCancelled")
             .field("cancelled", &self.cancelled)
             .finish_non_exhaustive()
     }
 }
 
-impl fmt::Display for WaitCancelled<'_> {
+impl<S: PermitSource> fmt::Display for ConditionCancelled<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -266,7 +280,7 @@ impl fmt::Display for WaitCancelled<'_> {
     }
 }
 
-impl std::error::Error for WaitCancelled<'_> {
+impl<S: PermitSource> std::error::Error for ConditionCancelled<S> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.cancelled)
     }
@@ -274,15 +288,15 @@ impl std::error::Error for WaitCancelled<'_> {
 
 /// Waiting on the condition's own queue, as the shared waiter protocol
 /// (`sync::waiter`) sees it. The guard is released once queued.
-struct NotifyWait<'c, 'a> {
+struct NotifyWait<'c, 'a, S: PermitSource> {
     condition: &'a Condition,
-    guard: &'c mut Option<LockGuard<'a>>,
+    guard: &'c mut Option<Permit<S>>,
     /// Leaving because of a cancellation (not a drop): wake another waiter
     /// in this one's place even if it was not notified, as asyncio does.
     renotify: bool,
 }
 
-impl Wait for NotifyWait<'_, '_> {
+impl<S: PermitSource> Wait for NotifyWait<'_, '_, S> {
     type Grant = ();
     type Output = Result<(), Cancelled>;
 
@@ -291,14 +305,19 @@ impl Wait for NotifyWait<'_, '_> {
     }
 
     fn enqueue(&mut self, waker: &Waker) -> WaitKey {
-        let key = self.condition.waiters.borrow_mut().push(waker.clone());
+        let key = self
+            .condition
+            .inner
+            .waiters
+            .borrow_mut()
+            .push(waker.clone());
         // Releasing the lock may hand it to its next waiter.
         drop(self.guard.take());
         key
     }
 
     fn poll_grant(&mut self, key: WaitKey, waker: &Waker) -> Poll<()> {
-        self.condition.waiters.borrow_mut().poll(key, waker)
+        self.condition.inner.waiters.borrow_mut().poll(key, waker)
     }
 
     fn granted(&mut self, (): ()) -> Self::Output {
@@ -306,7 +325,7 @@ impl Wait for NotifyWait<'_, '_> {
     }
 
     fn leave(&mut self, key: WaitKey) {
-        let left = self.condition.waiters.borrow_mut().leave(key);
+        let left = self.condition.inner.waiters.borrow_mut().leave(key);
         match left {
             Left::PassedOn(waker) => waker.wake(),
             Left::Unqueued if self.renotify => {
@@ -327,11 +346,12 @@ impl Wait for NotifyWait<'_, '_> {
 
 /// The future returned by [`Condition::wait`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct ConditionWait<'a> {
-    condition: &'a Condition,
-    lock: &'a Lock,
+pub struct ConditionWait<'c, S: PermitSource> {
+    condition: &'c Condition,
+    /// What the guard was taken from: the re-acquired guard is made of it.
+    source: S,
     /// The caller's guard, until the wait is queued.
-    guard: Option<LockGuard<'a>>,
+    guard: Option<Permit<S>>,
     notify: Waiter,
     /// Re-acquiring the lock, once notified or cancelled while queued.
     relock: Option<AcquireState>,
@@ -341,8 +361,8 @@ pub struct ConditionWait<'a> {
     done: bool,
 }
 
-impl<'a> Future for ConditionWait<'a> {
-    type Output = Result<LockGuard<'a>, WaitCancelled<'a>>;
+impl<S: PermitSource> Future for ConditionWait<'_, S> {
+    type Output = Result<Permit<S>, ConditionCancelled<S>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
@@ -359,7 +379,7 @@ impl<'a> Future for ConditionWait<'a> {
                     // Cancelled before it released the lock: still held.
                     Some(guard) => {
                         this.done = true;
-                        return Poll::Ready(Err(WaitCancelled { guard, cancelled }));
+                        return Poll::Ready(Err(ConditionCancelled { guard, cancelled }));
                     }
                     None => {
                         // Leaving woke another waiter in its place.
@@ -371,9 +391,10 @@ impl<'a> Future for ConditionWait<'a> {
             this.relock = Some(AcquireState::new());
         }
         let relock = this.relock.as_mut().expect("re-acquiring");
-        std::task::ready!(relock.poll_deferring(this.lock.semaphore(), cx, &mut this.cancelled));
+        let engine = this.condition.inner.lock.engine();
+        std::task::ready!(relock.poll_deferring(engine, cx, S::HOLD, &mut this.cancelled));
         this.done = true;
-        let guard = LockGuard::new(this.lock);
+        let guard = Permit::new(this.source.clone());
         Poll::Ready(match this.cancelled.take() {
             None => Ok(guard),
             Some(cancelled) => {
@@ -382,16 +403,18 @@ impl<'a> Future for ConditionWait<'a> {
                     // notification is not lost, another waiter gets one.
                     this.condition.notify(1);
                 }
-                Err(WaitCancelled { guard, cancelled })
+                Err(ConditionCancelled { guard, cancelled })
             }
         })
     }
 }
 
-impl Drop for ConditionWait<'_> {
+impl<S: PermitSource> Drop for ConditionWait<'_, S> {
     fn drop(&mut self) {
         if let Some(relock) = &mut self.relock {
-            relock.abandon(self.lock.semaphore());
+            if !self.done {
+                relock.abandon(self.condition.inner.lock.engine());
+            }
         } else {
             let mut wait = NotifyWait {
                 condition: self.condition,
@@ -404,7 +427,7 @@ impl Drop for ConditionWait<'_> {
     }
 }
 
-impl fmt::Debug for ConditionWait<'_> {
+impl<S: PermitSource> fmt::Debug for ConditionWait<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let phase = if self.done {
             "done"
@@ -424,23 +447,24 @@ impl fmt::Debug for ConditionWait<'_> {
 
 /// The future returned by [`Condition::wait_for`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct ConditionWaitFor<'a, P> {
-    condition: &'a Condition,
+pub struct ConditionWaitFor<'c, S: PermitSource, P> {
+    condition: &'c Condition,
     /// The guard between waits (while the predicate is checked).
-    guard: Option<LockGuard<'a>>,
+    guard: Option<Permit<S>>,
     /// The wait in progress, if any.
-    wait: Option<ConditionWait<'a>>,
+    wait: Option<ConditionWait<'c, S>>,
     predicate: P,
 }
 
 // The predicate is only ever called through `&mut`, never pinned.
-impl<P> Unpin for ConditionWaitFor<'_, P> {}
+impl<S: PermitSource, P> Unpin for ConditionWaitFor<'_, S, P> {}
 
-impl<'a, P> Future for ConditionWaitFor<'a, P>
+impl<S, P> Future for ConditionWaitFor<'_, S, P>
 where
+    S: PermitSource,
     P: FnMut() -> bool,
 {
-    type Output = Result<LockGuard<'a>, WaitCancelled<'a>>;
+    type Output = Result<Permit<S>, ConditionCancelled<S>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
@@ -468,7 +492,7 @@ where
     }
 }
 
-impl<P> fmt::Debug for ConditionWaitFor<'_, P> {
+impl<S: PermitSource, P> fmt::Debug for ConditionWaitFor<'_, S, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConditionWaitFor")
             .field("condition", self.condition)

@@ -4,6 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{WaitKey, WaitList};
@@ -14,16 +15,16 @@ use crate::task::Cancelled;
 ///
 /// [`set`](Self::set) wakes every waiting task; until [`clear`](Self::clear)
 /// further [`wait`](Self::wait)s return at once. A task woken by `set`
-/// returns even if the event is cleared again before it runs.
+/// returns even if the event is cleared again before it runs. An `Event` is
+/// a cheap-clone handle: clones are the same event.
 ///
 /// ```
-/// use std::rc::Rc;
 /// use std::time::Duration;
 /// use ferrio::sync::Event;
 ///
 /// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
 ///     .run_until_complete(async {
-///         let ready = Rc::new(Event::new());
+///         let ready = Event::new();
 ///         let r = ready.clone();
 ///         let waiter = ferrio::spawn(async move {
 ///             r.wait().await?;
@@ -37,7 +38,12 @@ use crate::task::Cancelled;
 ///     })
 ///     .unwrap();
 /// ```
+#[derive(Clone)]
 pub struct Event {
+    inner: Rc<EventInner>,
+}
+
+struct EventInner {
     set: Cell<bool>,
     waiters: RefCell<WaitList<()>>,
 }
@@ -53,32 +59,34 @@ pub struct EventStats {
 
 impl Event {
     /// An event that is not set.
-    pub const fn new() -> Event {
+    pub fn new() -> Event {
         Event {
-            set: Cell::new(false),
-            waiters: RefCell::new(WaitList::new()),
+            inner: Rc::new(EventInner {
+                set: Cell::new(false),
+                waiters: RefCell::new(WaitList::new()),
+            }),
         }
     }
 
     /// Sets the flag and wakes every waiting task: asyncio's `set()`.
     /// Setting a set event does nothing.
     pub fn set(&self) {
-        if self.set.replace(true) {
+        if self.inner.set.replace(true) {
             return;
         }
-        let wakers = self.waiters.borrow_mut().grant_all(|| ());
+        let wakers = self.inner.waiters.borrow_mut().grant_all(|| ());
         wakers.into_iter().for_each(|w| w.wake());
     }
 
     /// Clears the flag: asyncio's `clear()`. Tasks already woken by
     /// [`set`](Self::set) still return.
     pub fn clear(&self) {
-        self.set.set(false);
+        self.inner.set.set(false);
     }
 
     /// Whether the flag is set: asyncio's `is_set()`.
     pub fn is_set(&self) -> bool {
-        self.set.get()
+        self.inner.set.get()
     }
 
     /// Waits until the flag is set: asyncio's `wait()`. Returns at once if
@@ -98,8 +106,8 @@ impl Event {
     /// Flag and waiters, for diagnostics.
     pub fn statistics(&self) -> EventStats {
         EventStats {
-            set: self.set.get(),
-            waiters: self.waiters.borrow().waiting(),
+            set: self.inner.set.get(),
+            waiters: self.inner.waiters.borrow().waiting(),
         }
     }
 }
@@ -131,15 +139,15 @@ impl Wait for EventWaitFor<'_> {
     type Output = Result<(), Cancelled>;
 
     fn try_now(&mut self) -> Option<Self::Output> {
-        self.event.set.get().then_some(Ok(()))
+        self.event.inner.set.get().then_some(Ok(()))
     }
 
     fn enqueue(&mut self, waker: &Waker) -> WaitKey {
-        self.event.waiters.borrow_mut().push(waker.clone())
+        self.event.inner.waiters.borrow_mut().push(waker.clone())
     }
 
     fn poll_grant(&mut self, key: WaitKey, waker: &Waker) -> Poll<()> {
-        self.event.waiters.borrow_mut().poll(key, waker)
+        self.event.inner.waiters.borrow_mut().poll(key, waker)
     }
 
     fn granted(&mut self, (): ()) -> Self::Output {
@@ -148,7 +156,7 @@ impl Wait for EventWaitFor<'_> {
 
     fn leave(&mut self, key: WaitKey) {
         // Broadcast wake-ups do not pass on: nothing to hand over.
-        let _ = self.event.waiters.borrow_mut().leave(key);
+        let _ = self.event.inner.waiters.borrow_mut().leave(key);
     }
 
     fn cancelled(&mut self, cancelled: Cancelled) -> Self::Output {

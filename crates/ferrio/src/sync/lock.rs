@@ -1,18 +1,15 @@
 //! [`Lock`] and its RAII [`LockGuard`]: asyncio's `Lock`.
 //!
-//! A lock is a [`Semaphore`] of one permit: ownership passes from the
-//! releasing guard straight to the longest waiter, through the shared wait
-//! list, so the FIFO and cancellation rules are the semaphore's.
+//! A lock is the permit [`Engine`] with one permit: ownership passes from
+//! the releasing guard straight to the longest waiter, through the shared
+//! wait list, so the FIFO and cancellation rules are the semaphore's.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
-use super::semaphore::{AcquireState, Semaphore};
-use crate::debug::deadlock::{Hold, Kind, ResourceTag};
-use crate::task::Cancelled;
+use super::engine::Engine;
+use super::hook::{Hold, Kind, ResourceTag};
+use super::permit::{sealed, Acquire, Permit};
 
 /// A mutual-exclusion lock for tasks: asyncio's `Lock`.
 ///
@@ -20,7 +17,8 @@ use crate::task::Cancelled;
 /// [`LockGuard`] that releases it when dropped — asyncio's
 /// `async with lock:`. Like asyncio's, the lock guards no data of its own
 /// (pair it with a `RefCell` for that); unlike a thread mutex it may be
-/// held across `.await`.
+/// held across `.await`. A `Lock` is a cheap-clone handle: clones are the
+/// same lock, as asyncio tasks share one lock object.
 ///
 /// Fairness: tasks get the lock in the order they asked for it. A release
 /// hands the lock to the longest waiter before that waiter even runs, so a
@@ -31,9 +29,9 @@ use crate::task::Cancelled;
 /// or tasks waiting for each other's locks in a cycle, is reported at once
 /// (see [`debug::deadlocks`](crate::debug::deadlocks) and
 /// [`DeadlockAction`](crate::event_loop::DeadlockAction)); name the lock
-/// with [`named`](Self::named) to find it in the report. Guards held
-/// through an `Rc` ([`acquire_owned`](Self::acquire_owned)) can move to
-/// another task, so a cycle through one is not reported.
+/// with [`named`](Self::named) to find it in the report. Owned guards
+/// ([`acquire_owned`](Self::acquire_owned)) can move to another task, so a
+/// cycle through one is not reported.
 ///
 /// ```
 /// use std::cell::RefCell;
@@ -42,7 +40,7 @@ use crate::task::Cancelled;
 ///
 /// ferrio::EventLoop::new().unwrap()
 ///     .run_until_complete(async {
-///         let lock = Rc::new(Lock::new());
+///         let lock = Lock::new();
 ///         let log = Rc::new(RefCell::new(Vec::new()));
 ///         let tasks: Vec<_> = (0..3).map(|i| {
 ///             let (lock, log) = (lock.clone(), log.clone());
@@ -61,9 +59,20 @@ use crate::task::Cancelled;
 ///     })
 ///     .unwrap();
 /// ```
+#[derive(Clone)]
 pub struct Lock {
-    semaphore: Semaphore,
+    engine: Rc<Engine>,
 }
+
+/// The future of [`Lock::acquire`].
+pub type LockAcquire<'a> = Acquire<&'a Lock>;
+/// The future of [`Lock::acquire_owned`].
+pub type LockAcquireOwned = Acquire<Lock>;
+/// Holds a [`Lock`], borrowing it; releases it when dropped.
+pub type LockGuard<'a> = Permit<&'a Lock>;
+/// Holds a [`Lock`] through its own handle, to store or move into another
+/// task; releases it when dropped.
+pub type OwnedLockGuard = Permit<Lock>;
 
 /// A snapshot of a [`Lock`]'s state, from [`Lock::statistics`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,10 +85,8 @@ pub struct LockStats {
 
 impl Lock {
     /// An unlocked lock.
-    pub const fn new() -> Lock {
-        Lock {
-            semaphore: Semaphore::with_tag(1, ResourceTag::new(Kind::Lock, None, 1)),
-        }
+    pub fn new() -> Lock {
+        Lock::with_tag(ResourceTag::new(Kind::Lock, None, 1))
     }
 
     /// An unlocked lock, named for diagnostics: debug mode's deadlock
@@ -89,15 +96,19 @@ impl Lock {
     /// let accounts = ferrio::sync::Lock::named("accounts");
     /// assert_eq!(accounts.name(), Some("accounts"));
     /// ```
-    pub const fn named(name: &'static str) -> Lock {
+    pub fn named(name: &'static str) -> Lock {
+        Lock::with_tag(ResourceTag::new(Kind::Lock, Some(name), 1))
+    }
+
+    fn with_tag(tag: ResourceTag) -> Lock {
         Lock {
-            semaphore: Semaphore::with_tag(1, ResourceTag::new(Kind::Lock, Some(name), 1)),
+            engine: Rc::new(Engine::new(1, tag)),
         }
     }
 
     /// The name given to [`named`](Self::named), if any.
     pub fn name(&self) -> Option<&'static str> {
-        self.semaphore.name()
+        self.engine.tag().name()
     }
 
     /// Waits until the lock is free and takes it: asyncio's `acquire()`
@@ -105,41 +116,34 @@ impl Lock {
     ///
     /// # Cancel safety
     ///
-    /// A cancellation point. Cancelling `acquire` (or dropping the future)
-    /// leaves the queue without taking the lock; if the lock had already
-    /// been handed to this task, it passes on to the next waiter.
+    /// A free lock is taken at once, even with a cancellation pending.
+    /// Otherwise a cancellation point: cancelling `acquire` (or dropping the
+    /// future) leaves the queue without taking the lock; if the lock had
+    /// already been handed to this task, it passes on to the next waiter.
     pub fn acquire(&self) -> LockAcquire<'_> {
-        LockAcquire {
-            lock: self,
-            state: AcquireState::new(),
-        }
+        Acquire::new(self)
     }
 
-    /// [`acquire`](Self::acquire) for a lock in an `Rc`: the guard holds its
-    /// own reference, so it can be stored or moved into another task.
+    /// [`acquire`](Self::acquire) giving an [`OwnedLockGuard`], which holds
+    /// its own handle to the lock, so it can be stored or moved into
+    /// another task.
     ///
     /// # Cancel safety
     ///
     /// As [`acquire`](Self::acquire).
-    pub fn acquire_owned(self: &Rc<Self>) -> LockAcquireOwned {
-        LockAcquireOwned {
-            lock: self.clone(),
-            state: AcquireState::new(),
-        }
+    pub fn acquire_owned(&self) -> LockAcquireOwned {
+        Acquire::new(self.clone())
     }
 
-    /// Takes the lock if it is free now, without waiting.
+    /// Takes the lock if it is free now (and nobody is ahead), without
+    /// waiting.
     pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
-        self.semaphore
-            .try_take_held(Hold::Task)
-            .then(|| LockGuard { lock: self })
+        Permit::try_take(self)
     }
 
-    /// [`try_acquire`](Self::try_acquire), holding an `Rc` to the lock.
-    pub fn try_acquire_owned(self: &Rc<Self>) -> Option<OwnedLockGuard> {
-        self.semaphore
-            .try_take_held(Hold::Owned)
-            .then(|| OwnedLockGuard { lock: self.clone() })
+    /// [`try_acquire`](Self::try_acquire), giving an owned guard.
+    pub fn try_acquire_owned(&self) -> Option<OwnedLockGuard> {
+        Permit::try_take(self.clone())
     }
 
     /// Whether the lock is held: asyncio's `locked()`. Between a release
@@ -147,21 +151,25 @@ impl Lock {
     /// held (as in asyncio), yet nobody else can take it: the waiter has it
     /// reserved, and newcomers queue behind.
     pub fn locked(&self) -> bool {
-        self.semaphore.available_permits() == 0 && !self.semaphore.handoff_in_flight()
+        self.engine.available() == 0 && !self.engine.handoff_in_flight()
     }
 
     /// Whether it is held, and how many tasks wait, for diagnostics.
     pub fn statistics(&self) -> LockStats {
-        let stats = self.semaphore.statistics();
         LockStats {
             locked: self.locked(),
-            waiters: stats.waiters,
+            waiters: self.engine.waiting(),
         }
     }
 
-    /// The semaphore behind the lock (for `Condition`).
-    pub(crate) fn semaphore(&self) -> &Semaphore {
-        &self.semaphore
+    /// Whether `self` and `other` are handles to the same lock.
+    pub fn ptr_eq(&self, other: &Lock) -> bool {
+        Rc::ptr_eq(&self.engine, &other.engine)
+    }
+
+    /// The permit engine behind the lock (for `Condition`).
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
     }
 }
 
@@ -184,129 +192,30 @@ impl fmt::Debug for Lock {
     }
 }
 
-/// Holds a [`Lock`]; releases it when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct LockGuard<'a> {
-    lock: &'a Lock,
+impl sealed::Source for &Lock {
+    fn engine(&self) -> &Engine {
+        &self.engine
+    }
+    const HOLD: Hold = Hold::Task;
 }
 
-impl<'a> LockGuard<'a> {
-    /// A guard for a lock just acquired.
-    pub(crate) fn new(lock: &'a Lock) -> LockGuard<'a> {
-        LockGuard { lock }
+impl sealed::Source for Lock {
+    fn engine(&self) -> &Engine {
+        &self.engine
     }
+    const HOLD: Hold = Hold::Owned;
+}
 
+impl<'a> Permit<&'a Lock> {
     /// The lock this guard holds.
     pub fn lock(&self) -> &'a Lock {
-        self.lock
+        self.source()
     }
 }
 
-impl Drop for LockGuard<'_> {
-    fn drop(&mut self) {
-        self.lock.semaphore.give_back(Hold::Task);
-    }
-}
-
-impl fmt::Debug for LockGuard<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockGuard")
-            .field("lock", self.lock)
-            .finish()
-    }
-}
-
-/// Holds a [`Lock`] through an `Rc`; releases it when dropped.
-#[must_use = "dropping the guard releases the lock at once"]
-pub struct OwnedLockGuard {
-    lock: Rc<Lock>,
-}
-
-impl OwnedLockGuard {
+impl Permit<Lock> {
     /// The lock this guard holds.
-    pub fn lock(&self) -> &Rc<Lock> {
-        &self.lock
-    }
-}
-
-impl Drop for OwnedLockGuard {
-    fn drop(&mut self) {
-        self.lock.semaphore.give_back(Hold::Owned);
-    }
-}
-
-impl fmt::Debug for OwnedLockGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedLockGuard")
-            .field("lock", &*self.lock)
-            .finish()
-    }
-}
-
-/// The future returned by [`Lock::acquire`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct LockAcquire<'a> {
-    lock: &'a Lock,
-    state: AcquireState,
-}
-
-impl<'a> Future for LockAcquire<'a> {
-    type Output = Result<LockGuard<'a>, Cancelled>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let lock = this.lock;
-        this.state
-            .poll(&lock.semaphore, cx, Hold::Task)
-            .map_ok(|()| LockGuard { lock })
-    }
-}
-
-impl Drop for LockAcquire<'_> {
-    fn drop(&mut self) {
-        self.state.abandon(&self.lock.semaphore);
-    }
-}
-
-impl fmt::Debug for LockAcquire<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockAcquire")
-            .field("lock", self.lock)
-            .field("state", &self.state)
-            .finish()
-    }
-}
-
-/// The future returned by [`Lock::acquire_owned`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct LockAcquireOwned {
-    lock: Rc<Lock>,
-    state: AcquireState,
-}
-
-impl Future for LockAcquireOwned {
-    type Output = Result<OwnedLockGuard, Cancelled>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let lock = &this.lock;
-        this.state
-            .poll(&lock.semaphore, cx, Hold::Owned)
-            .map_ok(|()| OwnedLockGuard { lock: lock.clone() })
-    }
-}
-
-impl Drop for LockAcquireOwned {
-    fn drop(&mut self) {
-        self.state.abandon(&self.lock.semaphore);
-    }
-}
-
-impl fmt::Debug for LockAcquireOwned {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockAcquireOwned")
-            .field("lock", &*self.lock)
-            .field("state", &self.state)
-            .finish()
+    pub fn lock(&self) -> &Lock {
+        self.source()
     }
 }

@@ -12,8 +12,9 @@
 //! | `BoundedSemaphore`, `ValueError` on over-release | [`BoundedSemaphore`], [`TooManyReleases`] |
 //! | `Barrier(n)`, `await barrier.wait()`, `abort()`, `reset()`, `BrokenBarrierError` | [`Barrier`], [`BrokenBarrier`] |
 //!
-//! Every primitive is single-threaded (`!Send`; share it between the tasks
-//! of a loop with `Rc`) and built on one FIFO wait queue, so they share two
+//! Every primitive is a single-threaded (`!Send`) cheap-clone handle —
+//! share it between the tasks of a loop by cloning it, as asyncio tasks
+//! share the object — and built on one FIFO wait queue, so they share two
 //! guarantees:
 //!
 //! - **First come, first served, without barging.** Waiters are served in
@@ -31,20 +32,27 @@
 mod barrier;
 mod bounded_semaphore;
 mod condition;
+mod engine;
 mod event;
+pub(crate) mod hook;
 mod lock;
+mod permit;
 mod semaphore;
 pub(crate) mod wait_list;
 pub(crate) mod waiter;
 
 pub use barrier::{Barrier, BarrierStats, BarrierWait, BarrierWaitError, BrokenBarrier};
 pub use bounded_semaphore::{
-    BoundedAcquire, BoundedSemaphore, BoundedSemaphorePermit, BoundedSemaphoreStats,
-    TooManyReleases,
+    BoundedAcquire, BoundedAcquireOwned, BoundedSemaphore, BoundedSemaphorePermit,
+    BoundedSemaphoreStats, OwnedBoundedSemaphorePermit, TooManyReleases,
 };
-pub use condition::{Condition, ConditionStats, ConditionWait, ConditionWaitFor, WaitCancelled};
+pub use condition::{
+    Condition, ConditionCancelled, ConditionStats, ConditionWait, ConditionWaitFor,
+};
 pub use event::{Event, EventStats, EventWait};
 pub use lock::{Lock, LockAcquire, LockAcquireOwned, LockGuard, LockStats, OwnedLockGuard};
+pub use permit::{Acquire, Permit, PermitSource};
 pub use semaphore::{
-    Acquire, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit, SemaphoreStats,
+    OwnedSemaphorePermit, Semaphore, SemaphoreAcquire, SemaphoreAcquireOwned, SemaphorePermit,
+    SemaphoreStats,
 };

@@ -77,13 +77,25 @@ use crate::task::raw::RawTask;
 
 mod detect;
 mod graph;
-mod tag;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use crate::sync::hook::{Hold, Kind, PermitHooks, ResourceTag};
 use detect::{detect, report};
 use graph::{key_of, Graph, Waiter};
-pub(crate) use tag::{Hold, Kind, ResourceTag};
+
+/// The detector, as the permit engine's listener (bound at the crate root).
+pub(crate) static HOOKS: PermitHooks = PermitHooks {
+    acquired,
+    taken,
+    released,
+    forgotten,
+    hand_released,
+    granted,
+    left,
+    dropped,
+    waiting,
+};
 
 /// Reports kept for [`deadlocks()`], oldest dropped first.
 const KEPT_REPORTS: usize = 64;
@@ -132,7 +144,6 @@ impl fmt::Display for Deadlock {
 /// mode only ([`Builder::debug`](crate::event_loop::Builder::debug)).
 ///
 /// ```
-/// use std::rc::Rc;
 /// use ferrio::sync::Lock;
 ///
 /// ferrio::EventLoop::builder()
@@ -141,7 +152,7 @@ impl fmt::Display for Deadlock {
 ///     .build()
 ///     .unwrap()
 ///     .run_until_complete(async {
-///         let lock = Rc::new(Lock::named("config"));
+///         let lock = Lock::named("config");
 ///         let l = lock.clone();
 ///         let task = ferrio::task::Builder::new()
 ///             .name("reloader")
@@ -180,11 +191,6 @@ pub fn deadlocks() -> Vec<Deadlock> {
 
 /// Whether the detector may have anything to do on this thread: one
 /// thread-local read, `false` until a loop of the thread enters debug mode.
-#[inline]
-pub(crate) fn tracking() -> bool {
-    crate::event_loop::debug_seen()
-}
-
 /// Runs `f` on this thread's graph; task references it removed are dropped
 /// after the graph is released.
 fn with_graph<R>(f: impl FnOnce(&mut Graph) -> R) -> Option<R> {
@@ -222,7 +228,7 @@ fn current() -> Option<(Rc<Inner>, bool, Option<RawTask>)> {
 /// Call only when [`tracking()`].
 #[cold]
 #[inline(never)]
-pub(crate) fn acquired(tag: &ResourceTag, permits: usize, hold: Hold) {
+fn acquired(tag: &ResourceTag, permits: usize, hold: Hold) {
     // Free permits: nobody waits for this one, so taking it closes no
     // cycle.
     record_holding(tag, None, tag.capacity.saturating_sub(permits + 1), hold);
@@ -234,7 +240,7 @@ pub(crate) fn acquired(tag: &ResourceTag, permits: usize, hold: Hold) {
 /// cycle: reported as in [`waiting`].
 #[cold]
 #[inline(never)]
-pub(crate) fn taken(tag: &ResourceTag, key: WaitKey, permits: usize, hold: Hold, waker: &Waker) {
+fn taken(tag: &ResourceTag, key: WaitKey, permits: usize, hold: Hold, waker: &Waker) {
     let out = tag.capacity.saturating_sub(permits + 1);
     let Some((inner, me)) = record_holding(tag, Some(key), out, hold) else {
         return;
@@ -296,7 +302,7 @@ fn record_holding(
 /// dropped.
 #[cold]
 #[inline(never)]
-pub(crate) fn released(tag: &ResourceTag, hold: Hold) {
+fn released(tag: &ResourceTag, hold: Hold) {
     let me = current().and_then(|(_, _, me)| me);
     let id = tag.id.get();
     with_graph(|g| {
@@ -308,7 +314,7 @@ pub(crate) fn released(tag: &ResourceTag, hold: Hold) {
 /// the permit stays out, held by nobody known.
 #[cold]
 #[inline(never)]
-pub(crate) fn forgotten(tag: &ResourceTag, hold: Hold) {
+fn forgotten(tag: &ResourceTag, hold: Hold) {
     let me = current().and_then(|(_, _, me)| me);
     let id = tag.id.get();
     with_graph(|g| {
@@ -321,13 +327,7 @@ pub(crate) fn forgotten(tag: &ResourceTag, hold: Hold) {
 
 /// `n` permits were released by hand (`release`, `add_permits`): they end
 /// anonymous holdings first.
-pub(crate) fn hand_released(tag: &ResourceTag, n: usize) {
-    if !tag.is_tracked() {
-        if tag.kind == Kind::Semaphore {
-            tag.hand_released.set(true);
-        }
-        return;
-    }
+fn hand_released(tag: &ResourceTag, n: usize) {
     let id = tag.id.get();
     with_graph(|g| {
         if let Some(r) = g.resources.get_mut(&id) {
@@ -339,7 +339,7 @@ pub(crate) fn hand_released(tag: &ResourceTag, n: usize) {
 /// A permit of the tracked `tag` was handed to its waiter `key`.
 #[cold]
 #[inline(never)]
-pub(crate) fn granted(tag: &ResourceTag, key: WaitKey) {
+fn granted(tag: &ResourceTag, key: WaitKey) {
     let id = tag.id.get();
     with_graph(|g| g.grant(id, key));
 }
@@ -348,7 +348,7 @@ pub(crate) fn granted(tag: &ResourceTag, key: WaitKey) {
 /// it had been handed went on to the waiter `passed_to`, if any.
 #[cold]
 #[inline(never)]
-pub(crate) fn left(tag: &ResourceTag, key: WaitKey, passed_to: Option<WaitKey>) {
+fn left(tag: &ResourceTag, key: WaitKey, passed_to: Option<WaitKey>) {
     let id = tag.id.get();
     with_graph(|g| {
         let waiter = g.take_waiter(id, key);
@@ -362,7 +362,7 @@ pub(crate) fn left(tag: &ResourceTag, key: WaitKey, passed_to: Option<WaitKey>) 
 /// The tracked engine `tag` is dropped.
 #[cold]
 #[inline(never)]
-pub(crate) fn dropped(tag: &ResourceTag) {
+fn dropped(tag: &ResourceTag) {
     let id = tag.id.get();
     with_graph(|g| {
         if g.resources.contains_key(&id) {
@@ -380,13 +380,7 @@ pub(crate) fn dropped(tag: &ResourceTag) {
 /// [`tracking()`].
 #[cold]
 #[inline(never)]
-pub(crate) fn waiting(
-    tag: &ResourceTag,
-    permits: usize,
-    key: WaitKey,
-    cancellable: bool,
-    waker: &Waker,
-) {
+fn waiting(tag: &ResourceTag, permits: usize, key: WaitKey, cancellable: bool, waker: &Waker) {
     let Some((inner, true, Some(me_task))) = current() else {
         return;
     };

@@ -1,7 +1,6 @@
 //! The graph's bookkeeping: whatever happens to the guards and waits,
 //! nothing is left once the primitives are gone.
 
-use std::rc::Rc;
 use std::time::Duration;
 
 use super::GRAPH;
@@ -67,12 +66,12 @@ fn tasks_dropped_while_holding_permits_hold_them_no_more() {
         .exception_handler(|_| {})
         .build()
         .unwrap();
-    let sem = Rc::new(Semaphore::new(3));
-    let lock = Rc::new(Lock::new());
+    let sem = Semaphore::new(3);
+    let lock = Lock::new();
     let (s, l) = (sem.clone(), lock.clone());
     event_loop
         .run_until_complete(async move {
-            let hold = |s: Rc<Semaphore>| {
+            let hold = |s: Semaphore| {
                 crate::spawn(async move {
                     let _p = s.acquire().await?;
                     std::future::pending::<Result<(), Cancelled>>().await
@@ -121,7 +120,7 @@ fn everything_recorded_is_forgotten_by_the_end() {
     event_loop
         .run_until_complete(async {
             // A deadlock broken by cancelling a victim.
-            let (x, y) = (Rc::new(Lock::new()), Rc::new(Lock::new()));
+            let (x, y) = (Lock::new(), Lock::new());
             let tasks: Vec<_> = [(&x, &y), (&y, &x)]
                 .into_iter()
                 .map(|(first, second)| {
@@ -139,8 +138,8 @@ fn everything_recorded_is_forgotten_by_the_end() {
             }
             assert_eq!(super::deadlocks().len(), 1);
             // Contention, try_acquire, owned guards, hand releases.
-            let sem = Rc::new(Semaphore::new(2));
-            let bounded = Rc::new(BoundedSemaphore::new(1));
+            let sem = Semaphore::new(2);
+            let bounded = BoundedSemaphore::new(1);
             let workers: Vec<_> = (0..5)
                 .map(|_| {
                     let (sem, bounded) = (sem.clone(), bounded.clone());
@@ -170,7 +169,7 @@ fn everything_recorded_is_forgotten_by_the_end() {
             assert!(graph_is_idle());
             drop((x, y));
             // A condition wait.
-            let cond = Rc::new(Condition::new());
+            let cond = Condition::new();
             let c = cond.clone();
             let waiter = crate::spawn(async move {
                 let guard = c.acquire().await?;
