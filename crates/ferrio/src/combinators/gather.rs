@@ -8,7 +8,7 @@ use std::task::{ready, Context, Poll};
 
 use super::gathering::{Gathering, Step};
 use super::spawn_all::spawn_all;
-use crate::{JoinError, Task};
+use crate::{Cancelled, JoinError, Task};
 
 /// Spawns every future of `futures` as a task and waits for all of their
 /// values, in argument order: asyncio's `gather(*aws)`.
@@ -87,73 +87,124 @@ where
 ///     .unwrap();
 /// ```
 pub fn gather_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> Gather<T> {
-    let engine = Gathering::new(tasks);
-    Gather {
-        values: (0..engine.set.len()).map(|_| None).collect(),
-        engine,
+    Gather::new(tasks)
+}
+
+/// What a gather keeps of each outcome and what it completes with:
+/// [`Values`] (`gather`) or [`Settled`](super::Settled) (`gather_settled`).
+/// Sealed.
+pub trait GatherMode: sealed::Mode {}
+
+impl<M: sealed::Mode> GatherMode for M {}
+
+pub(super) mod sealed {
+    use crate::{Cancelled, JoinError};
+
+    pub trait Mode {
+        /// What a slot holds.
+        type Slot<T>;
+        /// What the gather completes with.
+        type Output<T>;
+        /// A task's outcome: kept in its slot, or the gather stops with it.
+        fn keep<T>(outcome: Result<T, JoinError>) -> Result<Self::Slot<T>, Self::Output<T>>;
+        /// The awaiting task was cancelled (every task has finished since).
+        fn cancelled<T>(c: Cancelled) -> Self::Output<T>;
+        /// Every task was reported.
+        fn done<T>(slots: Vec<Self::Slot<T>>) -> Self::Output<T>;
     }
 }
 
-/// The future returned by [`gather`] and [`gather_tasks`].
-#[must_use = "futures do nothing unless awaited; the tasks run anyway"]
-pub struct Gather<T> {
-    engine: Gathering<T>,
-    values: Vec<Option<T>>,
+/// The mode of [`gather`]: every value, or the first failure.
+#[derive(Debug)]
+pub enum Values {}
+
+impl sealed::Mode for Values {
+    type Slot<T> = T;
+    type Output<T> = Result<Vec<T>, JoinError>;
+
+    fn keep<T>(outcome: Result<T, JoinError>) -> Result<T, Self::Output<T>> {
+        outcome.map_err(Err)
+    }
+
+    fn cancelled<T>(c: Cancelled) -> Self::Output<T> {
+        Err(JoinError::Cancelled(c))
+    }
+
+    fn done<T>(slots: Vec<T>) -> Self::Output<T> {
+        Ok(slots)
+    }
 }
 
-impl<T> Gather<T> {
+/// The future returned by [`gather`] and [`gather_tasks`] (and, in the
+/// [`Settled`](super::Settled) mode, by [`gather_settled`](super::gather_settled)).
+#[must_use = "futures do nothing unless awaited; the tasks run anyway"]
+pub struct Gather<T, M: GatherMode = Values> {
+    engine: Gathering<T>,
+    slots: Vec<Option<M::Slot<T>>>,
+}
+
+impl<T, M: GatherMode> Gather<T, M> {
+    pub(super) fn new(tasks: impl IntoIterator<Item = Task<T>>) -> Gather<T, M> {
+        let engine = Gathering::new(tasks);
+        Gather {
+            slots: (0..engine.set.len()).map(|_| None).collect(),
+            engine,
+        }
+    }
+
     /// How many tasks are gathered.
     pub fn len(&self) -> usize {
         self.engine.set.len()
     }
 
-    /// Whether no task is gathered (the `Gather` then completes at once).
+    /// Whether no task is gathered (the gather then completes at once).
     pub fn is_empty(&self) -> bool {
         self.engine.set.len() == 0
     }
 
-    /// How many tasks have not finished yet, as far as the `Gather` has
-    /// seen.
+    /// How many tasks have not finished yet, as far as the gather has seen.
     pub fn remaining(&self) -> usize {
         self.engine.set.unreported()
     }
 }
 
-impl<T> Future for Gather<T> {
-    type Output = Result<Vec<T>, JoinError>;
+impl<T, M: GatherMode> Future for Gather<T, M> {
+    type Output = M::Output<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         loop {
-            match ready!(this.engine.poll_step(cx, "Gather")) {
-                Step::Outcome(index, Ok(value)) => this.values[index] = Some(value),
-                Step::Outcome(_, Err(error)) => {
-                    this.engine.finish();
-                    this.values.clear();
-                    return Poll::Ready(Err(error));
-                }
-                Step::Cancelled(c) => {
-                    this.engine.finish();
-                    this.values.clear();
-                    return Poll::Ready(Err(JoinError::Cancelled(c)));
-                }
+            let step = ready!(this.engine.poll_step(cx, "Gather"));
+            let output = match step {
+                Step::Outcome(index, outcome) => match M::keep(outcome) {
+                    Ok(slot) => {
+                        this.slots[index] = Some(slot);
+                        continue;
+                    }
+                    Err(output) => output,
+                },
+                Step::Cancelled(c) => M::cancelled(c),
                 Step::Done => {
-                    this.engine.finish();
-                    let values = std::mem::take(&mut this.values);
-                    return Poll::Ready(Ok(values
-                        .into_iter()
-                        .map(|v| v.expect("every task gave a value"))
-                        .collect()));
+                    let slots = std::mem::take(&mut this.slots);
+                    M::done(
+                        slots
+                            .into_iter()
+                            .map(|s| s.expect("every task reported"))
+                            .collect(),
+                    )
                 }
-            }
+            };
+            this.engine.finish();
+            this.slots.clear();
+            return Poll::Ready(output);
         }
     }
 }
 
 // Nothing is pinned structurally: the tasks and outputs are only moved.
-impl<T> Unpin for Gather<T> {}
+impl<T, M: GatherMode> Unpin for Gather<T, M> {}
 
-impl<T> fmt::Debug for Gather<T> {
+impl<T, M: GatherMode> fmt::Debug for Gather<T, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gather")
             .field("tasks", &self.engine.set.len())

@@ -1,11 +1,8 @@
 //! [`gather_settled`]: run many tasks, get every outcome in order.
 
-use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
 
-use super::gathering::{Gathering, Step};
+use super::gather::{sealed, Gather};
 use super::spawn_all::spawn_all;
 use crate::{Cancelled, JoinError, Task};
 
@@ -80,72 +77,29 @@ where
 ///     .unwrap();
 /// ```
 pub fn gather_settled_tasks<T>(tasks: impl IntoIterator<Item = Task<T>>) -> GatherSettled<T> {
-    let engine = Gathering::new(tasks);
-    GatherSettled {
-        outcomes: (0..engine.set.len()).map(|_| None).collect(),
-        engine,
-    }
+    Gather::new(tasks)
 }
 
 /// The future returned by [`gather_settled`] and [`gather_settled_tasks`].
-#[must_use = "futures do nothing unless awaited; the tasks run anyway"]
-pub struct GatherSettled<T> {
-    engine: Gathering<T>,
-    outcomes: Vec<Option<Result<T, JoinError>>>,
-}
+pub type GatherSettled<T> = Gather<T, Settled>;
 
-impl<T> GatherSettled<T> {
-    /// How many tasks are gathered.
-    pub fn len(&self) -> usize {
-        self.engine.set.len()
+/// The mode of [`gather_settled`]: every outcome, in order.
+#[derive(Debug)]
+pub enum Settled {}
+
+impl sealed::Mode for Settled {
+    type Slot<T> = Result<T, JoinError>;
+    type Output<T> = Result<Vec<Result<T, JoinError>>, Cancelled>;
+
+    fn keep<T>(outcome: Result<T, JoinError>) -> Result<Self::Slot<T>, Self::Output<T>> {
+        Ok(outcome)
     }
 
-    /// Whether no task is gathered (it then completes at once).
-    pub fn is_empty(&self) -> bool {
-        self.engine.set.len() == 0
+    fn cancelled<T>(c: Cancelled) -> Self::Output<T> {
+        Err(c)
     }
 
-    /// How many tasks have not finished yet, as far as it has seen.
-    pub fn remaining(&self) -> usize {
-        self.engine.set.unreported()
-    }
-}
-
-impl<T> Future for GatherSettled<T> {
-    type Output = Result<Vec<Result<T, JoinError>>, Cancelled>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        loop {
-            match ready!(this.engine.poll_step(cx, "GatherSettled")) {
-                Step::Outcome(index, outcome) => this.outcomes[index] = Some(outcome),
-                Step::Cancelled(c) => {
-                    this.engine.finish();
-                    this.outcomes.clear();
-                    return Poll::Ready(Err(c));
-                }
-                Step::Done => {
-                    this.engine.finish();
-                    let outcomes = std::mem::take(&mut this.outcomes);
-                    return Poll::Ready(Ok(outcomes
-                        .into_iter()
-                        .map(|o| o.expect("every task has an outcome"))
-                        .collect()));
-                }
-            }
-        }
-    }
-}
-
-// Nothing is pinned structurally: the tasks and outputs are only moved.
-impl<T> Unpin for GatherSettled<T> {}
-
-impl<T> fmt::Debug for GatherSettled<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GatherSettled")
-            .field("tasks", &self.engine.set.len())
-            .field("remaining", &self.engine.set.unreported())
-            .field("cancelling", &self.engine.is_cancelling())
-            .finish()
+    fn done<T>(slots: Vec<Self::Slot<T>>) -> Self::Output<T> {
+        Ok(slots)
     }
 }

@@ -45,6 +45,6 @@ mod task_set;
 mod wait;
 
 pub use as_completed::{as_completed, as_completed_tasks, AsCompleted, AsCompletedTimeout};
-pub use gather::{gather, gather_tasks, Gather};
-pub use gather_settled::{gather_settled, gather_settled_tasks, GatherSettled};
+pub use gather::{gather, gather_tasks, Gather, GatherMode, Values};
+pub use gather_settled::{gather_settled, gather_settled_tasks, GatherSettled, Settled};
 pub use wait::{wait, ReturnWhen, Wait, WaitCancelled, Waited};
