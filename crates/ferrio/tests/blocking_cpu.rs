@@ -5,12 +5,9 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::Duration;
 
 use common::*;
 use ferrio::blocking::{run_cpu, spawn_cpu, BlockingError};
-
-const GUARD: Duration = Duration::from_secs(30);
 
 #[test]
 fn run_cpu_returns_the_result() {

@@ -13,8 +13,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use ferrio::blocking::{BlockingError, PoolStats, ThreadPool};
 
-const GUARD: Duration = Duration::from_secs(30);
-
 /// Polls `pool`'s statistics until `done` holds (a bounded wait for a
 /// state another thread reaches; no timing is asserted).
 fn wait_for_stats(pool: &ThreadPool, done: impl Fn(&PoolStats) -> bool) -> PoolStats {

@@ -12,8 +12,6 @@ use common::*;
 use ferrio::blocking::{self, ThreadPool};
 use ferrio::{Cancelled, EventLoop, Runner};
 
-const GUARD: Duration = Duration::from_secs(30);
-
 #[test]
 fn runner_close_waits_for_a_job_in_flight() {
     let (finished, loop_closed_when_done) = on_thread_with_watchdog(|| {

@@ -14,9 +14,6 @@ use std::time::Duration;
 use common::*;
 use ferrio::blocking::{self, BlockingError, Offload, ThreadPool};
 
-/// A hang guard for a std channel receive (never a timing assertion).
-const GUARD: Duration = Duration::from_secs(30);
-
 /// Counts its drops (across threads) and announces each, with the thread
 /// it happened on, on a channel.
 #[derive(Debug)]

@@ -16,8 +16,6 @@ use common::*;
 use ferrio::event_loop::{SubmitError, Submitted};
 use ferrio::{Cancelled, EventLoop, RunError, ThreadsafeHandle};
 
-const GUARD: Duration = Duration::from_secs(30);
-
 /// A real-clock loop serving on its own thread until stopped.
 struct Server {
     remote: ThreadsafeHandle,

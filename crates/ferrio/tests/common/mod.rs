@@ -72,6 +72,10 @@ pub fn since(t0: Instant) -> Duration {
     ferrio::time() - t0
 }
 
+/// How long a test waits on another thread before calling it a hang: a
+/// bound against hung test runs, never a timing that is asserted.
+pub const GUARD: Duration = Duration::from_secs(30);
+
 /// Runs `f` on a fresh thread and waits for it a bounded time, so that a
 /// runtime bug turns into a test failure instead of a hung test run. No
 /// timing is asserted: the bound only guards against hangs.
@@ -84,7 +88,7 @@ where
     let worker = std::thread::spawn(move || {
         let _ = tx.send(f());
     });
-    match rx.recv_timeout(Duration::from_secs(30)) {
+    match rx.recv_timeout(GUARD) {
         Ok(value) => {
             worker.join().unwrap();
             value
