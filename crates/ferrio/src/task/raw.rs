@@ -80,7 +80,9 @@ struct Vtable {
     drop_future: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
     /// Moves the output into `*dst`, which is an `Option<F::Output>`.
     take_output: unsafe fn(NonNull<Header>, *mut ()),
-    drop_output: unsafe fn(NonNull<Header>),
+    /// Drops the output if it is stored. Returns the panic payload if its
+    /// destructor panicked (the output is gone either way).
+    drop_output: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
     dealloc: unsafe fn(NonNull<Header>),
 }
 
@@ -263,11 +265,17 @@ impl RawTask {
         unsafe { (self.header().vtable.drop_future)(self.ptr) }
     }
 
-    /// Drops the stored output, if any. Loop thread only.
+    /// Drops the stored output, if any. Loop thread only. A destructor that
+    /// panics is caught and reported to the task's loop
+    /// ([`ExceptionKind::DropPanicked`](crate::event_loop::ExceptionKind::DropPanicked)):
+    /// whoever drops an output never unwinds.
     pub(crate) fn drop_output(&self) {
         // SAFETY: loop thread; the output is not borrowed (it is only ever
         // moved out whole).
-        unsafe { (self.header().vtable.drop_output)(self.ptr) }
+        let panic = unsafe { (self.header().vtable.drop_output)(self.ptr) };
+        if let Some(payload) = panic {
+            super::schedule::report_drop_panic(self, payload);
+        }
     }
 }
 
@@ -486,8 +494,10 @@ unsafe fn poll<F: Future>(ptr: NonNull<Header>) -> PollOutcome {
             unsafe { ptr::write(stage, Stage::Finished(output)) };
             match panic {
                 Some(payload) => {
-                    // SAFETY: loop thread, exclusive.
-                    unsafe { drop_output::<F>(ptr) };
+                    // SAFETY: loop thread, exclusive. A second panic, from
+                    // the output's destructor, is dropped: the first one is
+                    // the task's outcome.
+                    drop(unsafe { drop_output::<F>(ptr) });
                     PollOutcome::Panicked(payload)
                 }
                 None => PollOutcome::Ready,
@@ -546,12 +556,16 @@ unsafe fn take_output<F: Future>(ptr: NonNull<Header>, dst: *mut ()) {
     }
 }
 
-unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
+unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + Send>> {
     // SAFETY: see `RawTask::drop_output`.
     let stage = unsafe { stage::<F>(ptr) };
-    if let Stage::Finished(_) = stage {
-        *stage = Stage::Consumed;
+    if !matches!(stage, Stage::Finished(_)) {
+        return None;
     }
+    // Mark the slot consumed *before* running the destructor: if it
+    // panics, the output must not be dropped a second time with the cell.
+    let output = std::mem::replace(stage, Stage::Consumed);
+    catch_unwind(AssertUnwindSafe(move || drop(output))).err()
 }
 
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {

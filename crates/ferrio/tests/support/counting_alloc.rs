@@ -55,7 +55,10 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: forwarded as is; `ptr` came from this allocator.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+            LIVE.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
         }
         p
     }
