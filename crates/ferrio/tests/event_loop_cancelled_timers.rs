@@ -102,15 +102,11 @@ fn a_sleep_dropped_while_its_loop_is_not_running_removes_its_timer() {
     let handle = event_loop.handle();
     let t0 = handle.time();
     let mut sleep = Box::pin(ferrio::sleep(HOUR));
-    let sleep = event_loop
-        .run_until_complete(async move {
-            std::future::poll_fn(|cx| {
-                assert!(sleep.as_mut().poll(cx).is_pending());
-                Poll::Ready(())
-            })
-            .await;
-            sleep
-        })
+    event_loop
+        .run_until_complete(std::future::poll_fn(|cx| {
+            assert!(sleep.as_mut().poll(cx).is_pending());
+            Poll::Ready(())
+        }))
         .unwrap();
     // Dropped between two runs, on the loop's thread.
     drop(sleep);

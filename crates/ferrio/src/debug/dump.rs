@@ -8,7 +8,6 @@
 //! the depth in numbers below that; the JSON is a flat list with parent
 //! ids.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 use std::sync::Arc;
@@ -58,8 +57,8 @@ pub fn dump() -> TaskDump {
     let mut tasks = task::all();
     tasks.sort_by_key(TaskRef::id);
     let len = tasks.len();
-    let index: HashMap<TaskId, usize> =
-        tasks.iter().enumerate().map(|(i, t)| (t.id(), i)).collect();
+    let ids: Vec<TaskId> = tasks.iter().map(TaskRef::id).collect();
+    let index = |id: TaskId| ids.binary_search(&id).ok();
     let mut nodes: Vec<Option<TaskNode>> =
         tasks.iter().map(|t| Some(TaskNode::of(t, now))).collect();
     // A parent is older than its children (ids grow with spawns), so going
@@ -70,7 +69,7 @@ pub fn dump() -> TaskDump {
             continue;
         };
         node.children.reverse();
-        match node.parent.and_then(|p| index.get(&p).copied()) {
+        match node.parent.and_then(index) {
             Some(p) if p < i => match nodes[p].as_mut() {
                 Some(parent) => parent.children.push(node),
                 None => nodes[i] = Some(node),
@@ -510,6 +509,12 @@ fn push_secs(out: &mut String, duration: Option<Duration>) {
 /// `s` as a JSON string literal.
 fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        // The common case: nothing to escape.
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),

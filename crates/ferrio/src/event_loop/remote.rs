@@ -75,7 +75,7 @@ impl Remote {
 
     /// Queues a task wake-up. After close the reference is simply dropped:
     /// the task's future was already dropped on the loop thread.
-    fn push_task(&self, task: SendTask) {
+    pub(crate) fn push_task(&self, task: SendTask) {
         {
             let mut queue = self.lock();
             if queue.closed {

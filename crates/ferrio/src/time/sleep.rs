@@ -13,9 +13,10 @@ use crate::task::{take_pending_cancel, Cancelled};
 /// Waits for `duration` on the loop clock: asyncio's `sleep(delay)`.
 ///
 /// A zero or elapsed duration completes without suspending; use
-/// [`yield_now`](crate::yield_now) for asyncio's `sleep(0)`. A duration too
-/// large for the clock (`Duration::MAX`) is clamped to 30 years: in effect,
-/// until cancelled.
+/// [`yield_now`](crate::yield_now) for asyncio's `sleep(0)`. A duration of
+/// 30 years or more (`Duration::MAX`) means never: no timer is registered,
+/// a virtual clock does not jump for it, and the sleep ends only when its
+/// task is cancelled.
 ///
 /// # Cancel safety
 ///
