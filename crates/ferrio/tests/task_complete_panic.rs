@@ -272,12 +272,20 @@ fn a_joiner_whose_waker_panics_does_not_take_the_loop_down() {
             let waker = Waker::from(Arc::new(PanickingWaker));
             let polled = Pin::new(&mut worker).poll(&mut Context::from_waker(&waker));
             assert!(polled.is_pending());
-            while !worker.done() {
+            // Its done callbacks still run.
+            let ran = Rc::new(Cell::new(false));
+            let r = ran.clone();
+            worker.add_done_callback(move |_| r.set(true));
+            while !ran.get() {
                 ferrio::yield_now().await.unwrap();
             }
+            assert!(worker.done());
             worker.await.unwrap().unwrap()
         })
         .unwrap();
     assert_eq!(value, 9);
     assert_eq!(count_kind(&reports, ExceptionKind::StepPanicked), 1);
+    assert!(reports.borrow()[0]
+        .message
+        .contains("a foreign waker panicked"));
 }

@@ -193,7 +193,16 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
     meta.set(COMPLETE);
     let live = inner.tasks.remove(task);
     if let Some(waker) = meta.join_waker.take() {
-        waker.wake();
+        // A waker of another executor may panic: report it and finish.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || waker.wake())) {
+            report_panic(
+                inner,
+                task,
+                ExceptionKind::StepPanicked,
+                "the waker of the task awaiting it panicked",
+                payload,
+            );
+        }
     }
     let callbacks = meta.take_done_callbacks();
     if !inner.is_closed() {
