@@ -134,16 +134,14 @@ fn slow_timer_and_threadsafe_callbacks_name_their_registration_sites() {
     let (event_loop, reports) = debug_loop();
     let handle = event_loop.handle();
     handle.set_slow_callback_duration(THRESHOLD);
-    let later_line = line!() + 2;
-    handle
-        .call_later(Duration::from_secs(1), || std::thread::sleep(BLOCK))
-        .unwrap();
+    let block = || std::thread::sleep(BLOCK);
+    let later = Duration::from_secs(1);
+    let (later_line, _timer) = (line!(), handle.call_later(later, block).unwrap());
     let remote = handle.threadsafe();
-    let threadsafe_line = line!() + 2;
-    std::thread::spawn(move || {
-        remote
-            .call_soon_threadsafe(|| std::thread::sleep(BLOCK))
-            .unwrap()
+    let threadsafe_line = std::thread::spawn(move || {
+        let line = line!() + 1;
+        remote.call_soon_threadsafe(block).unwrap();
+        line
     })
     .join()
     .unwrap();
