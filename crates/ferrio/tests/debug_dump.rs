@@ -129,22 +129,45 @@ fn display_is_an_indented_tree_with_names_states_and_locations() {
     assert!(lines[4].contains("child-3"), "{text}");
 }
 
+/// The nodes of a flat JSON dump whose `parent` is `id`.
+fn json_children(json: &serde_json::Value, id: &serde_json::Value) -> Vec<serde_json::Value> {
+    json["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| &n["parent"] == id)
+        .cloned()
+        .collect()
+}
+
 #[test]
-fn json_round_trips_with_the_expected_fields() {
+fn json_is_a_flat_list_with_parent_ids_and_the_expected_fields() {
     let (dump, location) = group_dump();
     let json: serde_json::Value = serde_json::from_str(&dump.to_json()).unwrap();
     assert_eq!(json["task_count"], 5);
-    let main = &json["tasks"][0];
-    assert_eq!(json["tasks"].as_array().unwrap().len(), 1);
+    let tasks = json["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 5, "every task, flat");
+    // Depth first, each task before its children.
+    let order: Vec<&str> = tasks.iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        order,
+        ["main", "supervisor", "child-1", "child-2", "child-3"]
+    );
+    let depths: Vec<u64> = tasks.iter().map(|n| n["depth"].as_u64().unwrap()).collect();
+    assert_eq!(depths, [0, 1, 2, 2, 2]);
+    assert!(tasks.iter().all(|n| n.get("children").is_none()));
+    let main = &tasks[0];
     assert_eq!(main["id"], 1);
     assert_eq!(main["name"], "main");
     assert_eq!(main["state"], "running");
     assert!(main["parent"].is_null());
-    let supervisor = &main["children"][0];
+    let below_main = json_children(&json, &main["id"]);
+    assert_eq!(below_main.len(), 1);
+    let supervisor = &below_main[0];
     assert_eq!(supervisor["name"], "supervisor");
     assert_eq!(supervisor["parent"], 1);
     assert_eq!(supervisor["waiting_on"], "task group");
-    let children = supervisor["children"].as_array().unwrap();
+    let children = json_children(&json, &supervisor["id"]);
     assert_eq!(children.len(), 3);
     let child = &children[0];
     assert_eq!(child["id"], 3);
@@ -159,7 +182,7 @@ fn json_round_trips_with_the_expected_fields() {
     assert_eq!(child["activity"]["polls"], 1);
     assert_eq!(child["activity"]["idle_secs"], 1.0);
     assert!(child["activity"]["busy_secs"].as_f64().unwrap() >= 0.0);
-    assert_eq!(child["children"], serde_json::json!([]));
+    assert!(json_children(&json, &child["id"]).is_empty());
 }
 
 #[test]
@@ -310,7 +333,9 @@ fn without_activity_tracking_only_the_structure_is_known() {
         let line = dump.to_string().lines().nth(1).unwrap().to_string();
         assert!(line.starts_with("  - [2] worker (pending) at "), "{line}");
         let json: serde_json::Value = serde_json::from_str(&dump.to_json()).unwrap();
-        let worker_json = &json["tasks"][0]["children"][0];
+        let worker_json = &json["tasks"][1];
+        assert_eq!(worker_json["name"], "worker");
+        assert_eq!(worker_json["parent"], json["tasks"][0]["id"]);
         assert!(worker_json["age_secs"].is_null());
         assert!(worker_json["activity"].is_null());
         assert!(worker_json["waiting_on"].is_null());
@@ -351,4 +376,56 @@ fn outside_a_loop_the_dump_is_empty() {
     assert_eq!(dump.to_string(), "(no live tasks)");
     let json: serde_json::Value = serde_json::from_str(&dump.to_json()).unwrap();
     assert_eq!(json, serde_json::json!({"task_count": 0, "tasks": []}));
+}
+
+/// A chain of tasks each awaiting the one it spawned: `depth` tasks below
+/// the main task. The innermost takes a dump and hands it out.
+async fn chain(depth: usize) -> TaskDump {
+    fn link(
+        left: usize,
+        out: std::rc::Rc<std::cell::RefCell<Option<TaskDump>>>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+        Box::pin(async move {
+            if left == 0 {
+                *out.borrow_mut() = Some(debug::dump());
+            } else {
+                ferrio::spawn(link(left - 1, out)).await.unwrap();
+            }
+        })
+    }
+    let out = std::rc::Rc::new(std::cell::RefCell::new(None));
+    ferrio::spawn(link(depth - 1, out.clone())).await.unwrap();
+    let dump = out.borrow_mut().take().unwrap();
+    dump
+}
+
+/// Deep enough for what used to break: `to_json` overflowed the stack at
+/// depth ~20,000, `to_string` panicked past 32,767, `clone` and drop
+/// overflowed at ~100,000. (`tests/stress_dump.rs` goes to 1,000,000.)
+#[test]
+fn a_deep_chain_dumps_clones_formats_and_serialises_in_linear_space() {
+    const DEPTH: usize = 100_000;
+    let dump = run_virtual(chain(DEPTH));
+    assert_eq!(dump.len(), DEPTH + 1);
+    let copy = dump.clone();
+    assert_eq!(copy.iter().count(), DEPTH + 1);
+    drop(copy);
+    let text = dump.to_string();
+    assert_eq!(text.lines().count(), DEPTH + 1);
+    let longest = text.lines().map(str::len).max().unwrap();
+    assert!(longest < 200, "a line of {longest} bytes");
+    let last = text.lines().last().unwrap();
+    assert!(last.contains(&format!("(depth {DEPTH}) [")), "{last}");
+    let json = dump.to_json();
+    assert!(
+        json.len() < 400 * (DEPTH + 1),
+        "{} bytes of JSON",
+        json.len()
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let tasks = parsed["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), DEPTH + 1);
+    assert_eq!(tasks[DEPTH]["depth"], DEPTH);
+    assert_eq!(tasks[DEPTH]["parent"], tasks[DEPTH - 1]["id"]);
+    drop(dump);
 }

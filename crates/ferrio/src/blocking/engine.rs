@@ -13,7 +13,11 @@
 //!   it passes with the queue still empty, or when the pool is closed and the
 //!   queue is empty: after `close`, queued jobs still run.
 //! - Every exit is announced on `exited`, which `wait_exited` (shutdown)
-//!   waits on.
+//!   waits on; then shutdown *joins* the exited threads (their join
+//!   handles are in `workers`), within the same bound, so that no worker
+//!   thread is alive when it returns. Handles of threads that exited on
+//!   their idle timeout are dropped (the threads are done) whenever a new
+//!   worker starts.
 //!
 //! Jobs never unwind into a worker: each one catches its own panics, and the
 //! worker catches a panic from dropping one as well.
@@ -50,6 +54,8 @@ pub(crate) struct Counts {
     pub(crate) closed: bool,
     pub(crate) completed: u64,
     pub(crate) threads_started: u64,
+    /// Join handles of the workers started and not yet joined.
+    workers: Vec<thread::JoinHandle<()>>,
 }
 
 pub(crate) struct Shared {
@@ -108,6 +114,10 @@ impl Shared {
         drop(state);
         let spawned = self.spawn_worker();
         let mut state = self.lock();
+        let spawned = spawned.map(|handle| {
+            state.workers.retain(|w| !w.is_finished());
+            state.workers.push(handle);
+        });
         if let Err(e) = spawned {
             state.threads -= 1;
             if state.threads == 0 {
@@ -132,13 +142,13 @@ impl Shared {
         Ok(())
     }
 
-    fn spawn_worker(self: &Arc<Self>) -> io::Result<()> {
+    fn spawn_worker(self: &Arc<Self>) -> io::Result<thread::JoinHandle<()>> {
         let shared = self.clone();
         let mut builder = thread::Builder::new().name(self.config.thread_name.clone());
         if let Some(size) = self.config.stack_size {
             builder = builder.stack_size(size);
         }
-        builder.spawn(move || shared.work_loop()).map(drop)
+        builder.spawn(move || shared.work_loop())
     }
 
     /// A worker's life: run jobs, wait idle up to the timeout, exit.
@@ -194,8 +204,56 @@ impl Shared {
     }
 
     /// Waits up to `timeout` for every worker to exit (the calling thread
-    /// itself excepted, if it is one of them).
+    /// itself excepted, if it is one of them), then joins them within what
+    /// is left of the bound.
     pub(crate) fn wait_exited(self: &Arc<Self>, timeout: Duration) -> Result<(), ShutdownTimeout> {
+        let start = Instant::now();
+        self.wait_counted_out(timeout)?;
+        self.join_exited(start.checked_add(timeout), timeout)
+    }
+
+    /// Joins the workers that have counted themselves out: they only have
+    /// their thread's teardown left (thread-local destructors), which is
+    /// waited for up to `deadline`.
+    fn join_exited(
+        &self,
+        deadline: Option<Instant>,
+        timeout: Duration,
+    ) -> Result<(), ShutdownTimeout> {
+        let me = thread::current().id();
+        let workers: Vec<_> = {
+            let mut state = self.lock();
+            let (others, own): (Vec<_>, Vec<_>) =
+                state.workers.drain(..).partition(|w| w.thread().id() != me);
+            state.workers = own;
+            others
+        };
+        let mut unfinished = 0;
+        for worker in workers {
+            // Teardown takes microseconds unless a thread-local destructor
+            // blocks: poll, politely, up to the bound.
+            while !worker.is_finished() && deadline.is_none_or(|d| Instant::now() < d) {
+                thread::sleep(Duration::from_micros(50));
+            }
+            if worker.is_finished() {
+                // The job caught its panics; a panic in a thread-local
+                // destructor aborts the process before this.
+                let _ = worker.join();
+            } else {
+                unfinished += 1;
+            }
+        }
+        if unfinished > 0 {
+            return Err(ShutdownTimeout {
+                waited: timeout,
+                threads: unfinished,
+            });
+        }
+        Ok(())
+    }
+
+    /// Waits up to `timeout` for every worker to count itself out.
+    fn wait_counted_out(self: &Arc<Self>, timeout: Duration) -> Result<(), ShutdownTimeout> {
         let me = Arc::as_ptr(self) as usize;
         let own = usize::from(WORKER_OF.with(|w| w.get()) == me);
         let start = Instant::now();

@@ -53,14 +53,25 @@ impl Clock {
     }
 }
 
-/// How far "never" is: 30 years, like tokio's `far_future`. Deadlines
-/// past what `Instant` can hold are clamped to this.
+/// How far "never" is: 30 years, like tokio's `far_future`. A deadline at
+/// least this far ahead is *never*: no timer is registered for it, so it
+/// neither sets the poll timeout nor moves a virtual clock, and what waits
+/// for it waits until cancelled.
 const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
 
 /// `now + delay`, clamped to [`FAR_FUTURE`] from now instead of
-/// overflowing (`sleep(Duration::MAX)` waits until cancelled).
+/// overflowing: `sleep(Duration::MAX)` waits until cancelled (see
+/// [`is_never`]).
 pub(crate) fn deadline_after(now: Instant, delay: Duration) -> Instant {
-    now.checked_add(delay.min(FAR_FUTURE)).unwrap_or(now)
+    // `Instant` holds 30 years past any clock reading on every platform std
+    // supports (a 64-bit count of seconds or finer ticks since boot).
+    now.checked_add(delay.min(FAR_FUTURE))
+        .expect("the clock cannot represent a deadline 30 years ahead")
+}
+
+/// Whether `when` is so far ahead of `now` that it means never.
+pub(crate) fn is_never(now: Instant, when: Instant) -> bool {
+    when.saturating_duration_since(now) >= FAR_FUTURE
 }
 
 #[cfg(test)]
@@ -68,9 +79,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn huge_delays_are_clamped() {
+    fn huge_delays_are_clamped_and_mean_never() {
         let now = Instant::now();
         assert_eq!(deadline_after(now, Duration::MAX), now + FAR_FUTURE);
+        assert!(is_never(now, deadline_after(now, Duration::MAX)));
+        assert!(!is_never(
+            now,
+            deadline_after(now, Duration::from_secs(86_400 * 365))
+        ));
+        assert!(!is_never(now, now));
         assert_eq!(
             deadline_after(now, Duration::from_secs(1)),
             now + Duration::from_secs(1)

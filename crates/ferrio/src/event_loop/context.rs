@@ -72,14 +72,20 @@ pub(crate) fn loop_by_id(id: LoopId) -> Option<Rc<Inner>> {
 }
 
 /// Runs `f` with the running loop of this thread, if any.
-#[inline]
+///
+/// `f` runs outside the thread-local's borrow, on a clone of the `Rc`: the
+/// thread-local access is then one small function shared by every caller,
+/// which the compiler inlines into the awaitables' hot paths, whatever `f`
+/// is.
+#[inline(always)]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Rc<Inner>>) -> R) -> R {
-    CURRENT.with(|c| f(c.borrow().as_ref()))
+    f(current().as_ref())
 }
 
 /// The running loop of this thread, if any.
+#[inline]
 pub(crate) fn current() -> Option<Rc<Inner>> {
-    with_current(|c| c.cloned())
+    CURRENT.with(|c| c.borrow().clone())
 }
 
 /// The running loop if it is the loop `id`. Safe to call while this thread's

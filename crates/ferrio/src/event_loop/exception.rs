@@ -52,6 +52,15 @@ pub enum ExceptionKind {
     /// "unhandled exception during asyncio.run() shutdown". Reported
     /// whether or not someone holds its `Task` handle.
     ShutdownFailure,
+    /// A destructor the loop ran panicked: the output of a task dropped by
+    /// the loop or by the task's handle, or a done callback dropped without
+    /// running because the loop closed. The value was dropped (once) and the
+    /// loop went on; the task's outcome is unchanged.
+    DropPanicked,
+    /// Something the loop called while finishing a task step panicked — the
+    /// `wake` of a waker from another executor that awaited the task, say.
+    /// The task's state was recorded before; the loop went on.
+    StepPanicked,
 }
 
 /// What debug mode does when its deadlock detector finds tasks waiting for
@@ -96,6 +105,10 @@ pub struct ExceptionContext {
     pub task: Option<TaskInfo>,
     /// How long the slow poll or callback took, or how long the task was idle.
     pub duration: Option<std::time::Duration>,
+    /// Where the callback concerned was registered (the caller of
+    /// `call_soon`, `call_later`, `call_at` or `call_soon_threadsafe`), for
+    /// slow and panicking callbacks.
+    pub location: Option<&'static Location<'static>>,
 }
 
 impl ExceptionContext {
@@ -106,7 +119,14 @@ impl ExceptionContext {
             message,
             task,
             duration: None,
+            location: None,
         }
+    }
+
+    /// The same report, with the registration site of its callback.
+    pub fn with_location(mut self, location: &'static Location<'static>) -> ExceptionContext {
+        self.location = Some(location);
+        self
     }
 
     /// The same report, with a duration.

@@ -78,25 +78,34 @@ impl Handle {
     }
 
     /// Schedules `f` to run on the next loop iteration, after the callbacks
-    /// and tasks already ready (FIFO).
+    /// and tasks already ready (FIFO), including the callbacks other
+    /// threads registered with
+    /// [`call_soon_threadsafe`](ThreadsafeHandle::call_soon_threadsafe)
+    /// before this call.
     ///
     /// # Errors
     ///
     /// [`LoopClosed`] if the loop is closed.
+    #[track_caller]
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Result<CallbackHandle, LoopClosed> {
         self.check_open()?;
+        // Strict registration order with `call_soon_threadsafe`: what
+        // other threads registered before this call is queued first.
+        self.inner.take_remote();
         let entry = CallbackEntry::new(Box::new(f));
         self.inner.push_callback(entry.clone());
         Ok(CallbackHandle { entry })
     }
 
     /// Schedules `f` to run `delay` from now on the loop clock. Callbacks due
-    /// at the same time run in the order they were scheduled. A delay too
-    /// large for the clock (`Duration::MAX`) is clamped to 30 years.
+    /// at the same time run in the order they were scheduled. A delay of 30
+    /// years or more (`Duration::MAX`) means never: the callback does not
+    /// run, and its timer neither wakes the loop nor moves a virtual clock.
     ///
     /// # Errors
     ///
     /// [`LoopClosed`] if the loop is closed.
+    #[track_caller]
     pub fn call_later(
         &self,
         delay: Duration,
@@ -106,10 +115,13 @@ impl Handle {
     }
 
     /// Schedules `f` to run at loop time `when` (see [`time`](Self::time)).
+    /// A `when` 30 years or more ahead means never, as in
+    /// [`call_later`](Self::call_later).
     ///
     /// # Errors
     ///
     /// [`LoopClosed`] if the loop is closed.
+    #[track_caller]
     pub fn call_at(
         &self,
         when: Instant,
@@ -117,11 +129,17 @@ impl Handle {
     ) -> Result<TimerHandle, LoopClosed> {
         self.check_open()?;
         let entry = CallbackEntry::new(Box::new(f));
-        self.inner
-            .timers
-            .borrow_mut()
-            .insert(when, TimerAction::Callback(entry.clone()));
-        Ok(TimerHandle { entry, when })
+        // A deadline too far to reach means never: no timer at all, so it
+        // neither wakes the loop nor moves a virtual clock.
+        let timer = (!super::clock::is_never(self.time(), when)).then(|| {
+            let key = self
+                .inner
+                .timers
+                .borrow_mut()
+                .insert(when, TimerAction::Callback(entry.clone()));
+            (self.inner.id, key)
+        });
+        Ok(TimerHandle { entry, when, timer })
     }
 
     /// Spawns `future` as a task of this loop. It starts running on the next
@@ -246,18 +264,22 @@ impl ThreadsafeHandle {
     }
 
     /// Schedules `f` on the loop's thread and wakes the loop if it is
-    /// waiting: asyncio's `call_soon_threadsafe`. Callbacks sent from one
-    /// thread run in the order sent.
+    /// waiting: asyncio's `call_soon_threadsafe`. Callbacks run in the order
+    /// they were registered, together with [`Handle::call_soon`]'s: one
+    /// registered before another (from the same thread, or from a thread
+    /// joined since) runs first. The loop takes them in at the start of
+    /// every iteration.
     ///
     /// # Errors
     ///
     /// [`LoopClosed`] if the loop is closed; `f` is dropped.
+    #[track_caller]
     pub fn call_soon_threadsafe(
         &self,
         f: impl FnOnce() + Send + 'static,
     ) -> Result<(), LoopClosed> {
         self.remote
-            .push_callback(Box::new(f))
+            .push_callback(Box::new(f), Location::caller())
             .map_err(|_| LoopClosed)
     }
 
@@ -266,6 +288,7 @@ impl ThreadsafeHandle {
     /// # Errors
     ///
     /// [`LoopClosed`] if the loop is closed.
+    #[track_caller]
     pub fn stop(&self) -> Result<(), LoopClosed> {
         self.call_soon_threadsafe(|| {
             if let Some(inner) = context::current() {

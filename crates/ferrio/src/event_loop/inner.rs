@@ -1,12 +1,15 @@
 //! The loop's state and its iteration (`run_once`).
 //!
 //! One iteration, as in asyncio's `_run_once`:
-//! 1. poll the reactor — without blocking if work is ready (and then only
+//! 1. take in what other threads sent (`call_soon_threadsafe`, remote
+//!    wake-ups: one atomic load when there is nothing), so that they keep
+//!    their registration order with `call_soon`;
+//! 2. poll the reactor — without blocking if work is ready (and then only
 //!    every [`IO_POLL_INTERVAL`] jobs, as tokio does, so that a busy loop
 //!    does not pay a syscall per job), otherwise blocking until the next
-//!    timer — and take in what other threads sent;
-//! 2. move every due timer to the ready queue;
-//! 3. run the jobs that are ready *now*, in FIFO order; jobs made ready while
+//!    live timer — and again take in what other threads sent;
+//! 3. move every due timer to the ready queue;
+//! 4. run the jobs that are ready *now*, in FIFO order; jobs made ready while
 //!    they run wait for the next iteration. That is what makes
 //!    `yield_now()` let every other ready task run once.
 
@@ -192,6 +195,10 @@ impl Inner {
 
     /// One loop iteration. `io::Error` only if the OS poll itself fails.
     pub(crate) fn run_once(&self) -> io::Result<()> {
+        // What other threads sent joins the ready queue first, so that a
+        // `call_soon_threadsafe` registered before a `call_soon` runs
+        // before it (one atomic load when nothing was sent).
+        self.take_remote();
         let has_ready = !self.run_queue.borrow().is_empty();
         if !has_ready {
             self.poll_idle()?;
@@ -200,16 +207,55 @@ impl Inner {
         }
         self.fire_due_timers();
         let n = self.run_queue.borrow().len();
-        for _ in 0..n {
-            let job = self.run_queue.borrow_mut().pop_front();
-            match job {
-                Some(Job::Task(t)) => task::schedule::run(self, t),
-                Some(Job::Callback(cb)) => self.run_callback(&cb),
-                None => break,
-            }
-        }
+        self.run_ready(n);
         self.ticks.set(self.ticks.get().saturating_add(n as u32));
         Ok(())
+    }
+
+    /// Runs the first `n` ready jobs. A task's poll and its destructors
+    /// catch their own panics, and so does a callback; one guard around the
+    /// whole batch (cheaper than one per job) catches what is left — a
+    /// foreign waker's `wake` when a task completes, say — reports it
+    /// against the task it came from, and goes on with the batch, so that
+    /// a panic never leaves `run_until_complete` from a task step.
+    fn run_ready(&self, n: usize) {
+        let mut left = n;
+        let mut running: Option<RawTask> = None;
+        while left > 0 {
+            let batch = catch_unwind(AssertUnwindSafe(|| {
+                while left > 0 {
+                    left -= 1;
+                    let job = self.run_queue.borrow_mut().pop_front();
+                    match job {
+                        Some(Job::Task(t)) => {
+                            task::schedule::run(self, running.insert(t));
+                            running = None;
+                        }
+                        Some(Job::Callback(cb)) => self.run_callback(&cb),
+                        None => left = 0,
+                    }
+                }
+            }));
+            if let Err(payload) = batch {
+                match running.take() {
+                    Some(t) => task::schedule::report_panic(
+                        self,
+                        &t,
+                        ExceptionKind::StepPanicked,
+                        "a panic escaped while the loop ran it",
+                        payload,
+                    ),
+                    None => self.call_exception_handler(&ExceptionContext::new(
+                        ExceptionKind::StepPanicked,
+                        format!(
+                            "a panic escaped from a loop job: {}",
+                            crate::task::panic_message(&*payload)
+                        ),
+                        None,
+                    )),
+                }
+            }
+        }
     }
 
     /// Nothing is ready: wait for I/O, another thread, or the next timer.
@@ -239,16 +285,30 @@ impl Inner {
     fn poll_io(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.ticks.set(0);
         self.reactor.borrow_mut().poll(timeout)?;
-        if self.remote.is_notified() {
-            let drained = self.remote.drain();
-            for t in drained.tasks {
-                self.schedule_local(t.into_local(self));
-            }
-            for f in drained.callbacks {
-                self.push_callback(CallbackEntry::new(f));
-            }
-        }
+        self.take_remote();
         Ok(())
+    }
+
+    /// Moves what other threads sent (callbacks, task wake-ups) to the
+    /// ready queue, in the order they were sent. One atomic load when
+    /// nothing was.
+    #[inline]
+    pub(crate) fn take_remote(&self) {
+        if self.remote.is_notified() {
+            self.take_remote_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_remote_slow(&self) {
+        let drained = self.remote.drain();
+        for t in drained.tasks {
+            self.schedule_local(t.into_local(self));
+        }
+        for (f, location) in drained.callbacks {
+            self.push_callback(CallbackEntry::registered_at(f, location));
+        }
     }
 
     fn fire_due_timers(&self) {
@@ -306,25 +366,28 @@ impl Inner {
                         &ExceptionContext::new(
                             ExceptionKind::SlowCallback,
                             format!(
-                                "Executing a callback took {:.3} seconds",
+                                "Executing the callback registered at {} took {:.3} seconds: \
+                                 something blocked the event loop",
+                                entry.location,
                                 took.as_secs_f64()
                             ),
                             None,
                         )
-                        .with_duration(took),
+                        .with_duration(took)
+                        .with_location(entry.location),
                     );
                 }
             }
             if let Err(payload) = result {
                 let message = format!(
-                    "a callback panicked: {}",
+                    "the callback registered at {} panicked: {}",
+                    entry.location,
                     crate::task::panic_message(&*payload)
                 );
-                self.call_exception_handler(&ExceptionContext::new(
-                    ExceptionKind::CallbackPanicked,
-                    message,
-                    None,
-                ));
+                self.call_exception_handler(
+                    &ExceptionContext::new(ExceptionKind::CallbackPanicked, message, None)
+                        .with_location(entry.location),
+                );
             }
         }
     }

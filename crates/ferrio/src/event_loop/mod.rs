@@ -46,7 +46,8 @@ fn debug_from_env() -> bool {
 pub(crate) use context::debug_seen;
 
 /// A callback entry for the run queue (used by the task layer for done
-/// callbacks).
+/// callbacks), registered at the caller's location.
+#[track_caller]
 pub(crate) fn callback_entry(f: Box<dyn FnOnce()>) -> std::rc::Rc<callback::CallbackEntry> {
     callback::CallbackEntry::new(f)
 }

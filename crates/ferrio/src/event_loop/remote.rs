@@ -3,9 +3,13 @@
 //!
 //! Other threads push under a mutex and then, if the loop has not been
 //! notified since it last drained, wake it through the reactor's waker.
-//! The loop drains the queue after each reactor poll.
+//! The loop drains the queue at the start of every iteration and after each
+//! reactor poll (a load of `notified` when there is nothing), and
+//! `call_soon` drains it before queueing, so that callbacks keep their
+//! registration order across threads.
 
 use std::collections::HashMap;
+use std::panic::Location;
 use std::sync::{Arc, OnceLock};
 
 use crate::loom::{AtomicBool, Mutex, MutexGuard, Ordering};
@@ -16,18 +20,21 @@ use crate::task::raw::SendTask;
 /// A callback sent from another thread.
 pub(crate) type RemoteCallback = Box<dyn FnOnce() + Send>;
 
+/// A callback sent from another thread, and where it was registered.
+pub(crate) type Registered = (RemoteCallback, &'static Location<'static>);
+
 #[derive(Default)]
 struct Queue {
     closed: bool,
     tasks: Vec<SendTask>,
-    callbacks: Vec<RemoteCallback>,
+    callbacks: Vec<Registered>,
 }
 
 /// What the loop drains from its remote queue.
 #[derive(Default)]
 pub(crate) struct Drained {
     pub(crate) tasks: Vec<SendTask>,
-    pub(crate) callbacks: Vec<RemoteCallback>,
+    pub(crate) callbacks: Vec<Registered>,
 }
 
 /// Interrupts the loop's wait in the reactor.
@@ -48,14 +55,19 @@ impl Remote {
         }
     }
 
-    /// Queues a callback; gives it back if the loop is closed.
-    pub(crate) fn push_callback(&self, f: RemoteCallback) -> Result<(), RemoteCallback> {
+    /// Queues a callback registered at `location`; gives it back if the
+    /// loop is closed.
+    pub(crate) fn push_callback(
+        &self,
+        f: RemoteCallback,
+        location: &'static Location<'static>,
+    ) -> Result<(), RemoteCallback> {
         {
             let mut queue = self.lock();
             if queue.closed {
                 return Err(f);
             }
-            queue.callbacks.push(f);
+            queue.callbacks.push((f, location));
         }
         self.notify();
         Ok(())
@@ -63,7 +75,7 @@ impl Remote {
 
     /// Queues a task wake-up. After close the reference is simply dropped:
     /// the task's future was already dropped on the loop thread.
-    fn push_task(&self, task: SendTask) {
+    pub(crate) fn push_task(&self, task: SendTask) {
         {
             let mut queue = self.lock();
             if queue.closed {
@@ -152,6 +164,27 @@ pub(crate) fn schedule_remote(task: SendTask) {
     }
 }
 
+/// Removes a timer of the loop `loop_id` from another thread (a `Sleep`
+/// dropped off its loop's thread): the removal travels as a callback, run
+/// on the loop's next iteration. Nothing to do if the loop is gone.
+#[track_caller]
+pub(crate) fn remove_timer(loop_id: LoopId, key: super::timers::TimerKey) {
+    let remote = registry()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&loop_id)
+        .cloned();
+    if let Some(remote) = remote {
+        let removal = Box::new(move || {
+            if let Some(inner) = super::context::current_if(loop_id) {
+                let action = inner.timers.borrow_mut().remove(key);
+                drop(action);
+            }
+        });
+        let _closed = remote.push_callback(removal, Location::caller());
+    }
+}
+
 #[cfg(all(test, ferrio_loom))]
 mod loom_tests {
     use super::*;
@@ -178,13 +211,13 @@ mod loom_tests {
                         let cb = Box::new(move || {
                             ran.fetch_add(1, Ordering::SeqCst);
                         });
-                        assert!(remote.push_callback(cb).is_ok());
+                        assert!(remote.push_callback(cb, Location::caller()).is_ok());
                     })
                 })
                 .collect();
             // The loop: one poll-and-drain racing with the producers.
             if remote.is_notified() {
-                remote.drain().callbacks.into_iter().for_each(|f| f());
+                remote.drain().callbacks.into_iter().for_each(|(f, _)| f());
             }
             for p in producers {
                 p.join().unwrap();
@@ -197,7 +230,7 @@ mod loom_tests {
                 );
                 assert!(wakes.load(Ordering::SeqCst) >= 1);
             }
-            remote.drain().callbacks.into_iter().for_each(|f| f());
+            remote.drain().callbacks.into_iter().for_each(|(f, _)| f());
             assert_eq!(ran.load(Ordering::SeqCst), 2);
         });
     }

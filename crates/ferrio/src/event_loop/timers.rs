@@ -3,11 +3,26 @@
 //! Why a heap: asyncio uses one, it gives exact FIFO order for equal
 //! deadlines (ties break on an insertion sequence number), and both insert
 //! and pop are `O(log n)` with a small constant — a million pending timers
-//! cost one 32-byte heap slot and one slab slot each. Removal is lazy: a
-//! cancelled sleep frees its slab slot at once and leaves a stale heap
-//! entry, recognised by its sequence number, which is skipped when it
-//! surfaces. When stale entries outnumber live ones the heap is rebuilt, so
-//! memory stays proportional to the live timers.
+//! cost one 32-byte heap slot and one slab slot each.
+//!
+//! # Cancelled timers
+//!
+//! A cancelled timer — a `TimerHandle` cancelled, a `Sleep` or `Timeout`
+//! dropped early — must neither decide when the loop wakes (the poll
+//! timeout, the virtual clock's jump) nor keep its memory until its
+//! deadline. So:
+//!
+//! - removal frees the slab slot (and with it the waker or callback) at
+//!   once and leaves a stale heap entry, recognised by its sequence number;
+//! - a callback entry cancelled without being removed (its loop was not at
+//!   hand) is recognised by its flag;
+//! - stale and cancelled entries are skipped whenever the heap's top is
+//!   read, so [`Timers::next_deadline`] only ever returns a live deadline;
+//! - once stale entries are half the heap, it is rebuilt without them (as
+//!   asyncio does), and the heap's and the slab's buffers are shrunk, so
+//!   that memory stays proportional to the live timers. The slab cannot
+//!   move live entries (their keys are held outside), so it shrinks down to
+//!   its highest live slot; slots are reused lowest-first after a shrink.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -44,7 +59,24 @@ pub(crate) struct Timers {
     heap: BinaryHeap<Reverse<(Instant, u64, usize)>>,
     entries: Slab<Entry>,
     next_seq: u64,
+    /// Entries removed since the slab was last shrunk: shrinking walks the
+    /// whole slab, so it waits until that many removals paid for it.
+    removed: usize,
 }
+
+impl Entry {
+    /// A callback whose handle was cancelled: it will never run.
+    fn is_cancelled(&self) -> bool {
+        matches!(&self.action, TimerAction::Callback(cb) if cb.is_cancelled())
+    }
+}
+
+/// Buffers smaller than this are never shrunk.
+const MIN_SHRINK: usize = 64;
+
+/// An empty table keeps buffers up to this size (so that a loop that
+/// cycles through a few timers does not reallocate each time).
+const RELEASE_EMPTY: usize = 1024;
 
 impl Timers {
     pub(crate) fn insert(&mut self, when: Instant, action: TimerAction) -> TimerKey {
@@ -70,8 +102,10 @@ impl Timers {
     /// still registered.
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<TimerAction> {
         if self.entries.get(key.slot).is_some_and(|e| e.seq == key.seq) {
-            let entry = self.entries.remove(key.slot);
-            self.compact_if_sparse();
+            let entry = self.take_slot(key.slot);
+            if !self.release_if_empty() {
+                self.compact_if_sparse();
+            }
             Some(entry.action)
         } else {
             None
@@ -93,7 +127,9 @@ impl Timers {
             return None;
         }
         self.heap.pop();
-        Some(self.entries.remove(slot).action)
+        let entry = self.take_slot(slot);
+        self.release_if_empty();
+        Some(entry.action)
     }
 
     /// Number of live timers.
@@ -113,25 +149,68 @@ impl Timers {
         self.entries.drain().map(|e| e.action).collect()
     }
 
-    fn is_live(&self, seq: u64, slot: usize) -> bool {
-        self.entries.get(slot).is_some_and(|e| e.seq == seq)
+    /// Frees a slot, counting the removal towards the next slab shrink.
+    fn take_slot(&mut self, slot: usize) -> Entry {
+        self.removed += 1;
+        self.entries.remove(slot)
     }
 
+    /// Pops the heap's top while it is stale (removed) or a cancelled
+    /// callback (whose slot is freed here).
     fn skip_stale(&mut self) {
-        while let Some(Reverse((_, seq, slot))) = self.heap.peek() {
-            if self.is_live(*seq, *slot) {
-                break;
+        while let Some(&Reverse((_, seq, slot))) = self.heap.peek() {
+            match self.entries.get(slot) {
+                Some(e) if e.seq == seq && !e.is_cancelled() => break,
+                Some(e) if e.seq == seq => drop(self.take_slot(slot)),
+                _ => {}
             }
             self.heap.pop();
         }
+        self.release_if_empty();
     }
 
+    /// With no live timer left, drops whatever the heap still holds (all
+    /// stale) and, past a small size, both buffers. Returns whether the
+    /// table was empty.
+    fn release_if_empty(&mut self) -> bool {
+        if !self.entries.is_empty() {
+            return false;
+        }
+        self.heap.clear();
+        if self.heap.capacity() > RELEASE_EMPTY {
+            self.heap = BinaryHeap::new();
+        }
+        if self.entries.capacity() > RELEASE_EMPTY {
+            // Outstanding keys into the old slab fail their sequence check.
+            self.entries = Slab::new();
+            self.removed = 0;
+        }
+        true
+    }
+
+    /// Rebuilds the heap without its stale entries once they are half of it.
     fn compact_if_sparse(&mut self) {
-        if self.heap.len() > 64 && self.heap.len() > 2 * self.entries.len() {
+        if self.heap.len() > MIN_SHRINK && self.heap.len() > 2 * self.entries.len() {
             let entries = &self.entries;
             self.heap.retain(|Reverse((_, seq, slot))| {
                 entries.get(*slot).is_some_and(|e| e.seq == *seq)
             });
+            self.shrink();
+        }
+    }
+
+    /// Gives back the heap's and the slab's spare capacity, when it is most
+    /// of their buffers; the slab only once enough removals paid for the
+    /// walk.
+    fn shrink(&mut self) {
+        let heap_len = self.heap.len().max(MIN_SHRINK);
+        if self.heap.capacity() > 2 * heap_len {
+            self.heap.shrink_to(heap_len);
+        }
+        let live = self.entries.len().max(MIN_SHRINK);
+        if self.entries.capacity() > 2 * live && 2 * self.removed >= self.entries.capacity() {
+            self.removed = 0;
+            self.entries.shrink_to_fit();
         }
     }
 }
@@ -189,6 +268,55 @@ mod tests {
         assert_eq!(timers.next_deadline(), Some(t0 + Duration::from_millis(50)));
         fire_all(&mut timers, t0 + Duration::from_millis(50));
         assert_eq!(*log.borrow(), vec![2]);
+    }
+
+    #[test]
+    fn a_cancelled_callback_never_sets_the_next_deadline() {
+        let t0 = Instant::now();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut timers = Timers::default();
+        let early = CallbackEntry::new(Box::new(|| panic!("cancelled")));
+        timers.insert(
+            t0 + Duration::from_millis(5),
+            TimerAction::Callback(early.clone()),
+        );
+        timers.insert(t0 + Duration::from_millis(50), callback(&log, 1));
+        assert_eq!(timers.next_deadline(), Some(t0 + Duration::from_millis(5)));
+        // Cancelled without being removed (its loop was not at hand).
+        early.cancel();
+        assert_eq!(timers.next_deadline(), Some(t0 + Duration::from_millis(50)));
+        assert_eq!(timers.len(), 1, "the cancelled entry was freed");
+        fire_all(&mut timers, t0 + Duration::from_millis(60));
+        assert_eq!(*log.borrow(), vec![1]);
+        assert_eq!(timers.next_deadline(), None);
+    }
+
+    #[test]
+    fn buffers_shrink_when_timers_are_removed() {
+        let t0 = Instant::now();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut timers = Timers::default();
+        let keys: Vec<_> = (0..10_000)
+            .map(|i| timers.insert(t0 + Duration::from_millis(i), callback(&log, i as u32)))
+            .collect();
+        // Remove all but the last few, lowest slots last: the heap shrinks
+        // as it is compacted, the slab down to its highest live slot.
+        for key in keys[..9_990].iter().rev() {
+            timers.remove(*key);
+        }
+        assert!(timers.heap.capacity() < 1_000, "{}", timers.heap.capacity());
+        assert!(timers.entries.capacity() <= 10_000);
+        for key in &keys[9_990..] {
+            timers.remove(*key);
+        }
+        assert!(timers.is_empty());
+        assert!(timers.heap.capacity() <= RELEASE_EMPTY);
+        assert!(timers.entries.capacity() <= RELEASE_EMPTY);
+        // Keys into the released slab are refused, new timers work.
+        assert!(timers.remove(keys[0]).is_none());
+        timers.insert(t0, callback(&log, 7));
+        fire_all(&mut timers, t0);
+        assert_eq!(*log.borrow(), vec![7]);
     }
 
     #[test]

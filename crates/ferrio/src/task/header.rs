@@ -160,10 +160,24 @@ impl Drop for Cold {
         // Done callbacks are drained on the loop thread when the task
         // completes. If any were left (they cannot be, but a `!Send` closure
         // must never be dropped on another thread), leak them.
-        std::mem::forget(std::mem::take(&mut self.done_callbacks));
+        let callbacks = std::mem::take(&mut self.done_callbacks);
+        if callbacks.is_empty() {
+            drop(callbacks);
+        } else {
+            std::mem::forget(callbacks);
+        }
         // Scopes are popped when the poll that pushed them returns, so the
-        // stack is empty whenever a task is at rest; never drop an `Rc` here.
-        std::mem::forget(std::mem::take(&mut self.scopes));
+        // stack is empty whenever a task is at rest, and the cold data may
+        // be freed on another thread (a waker dropped last): never drop an
+        // `Rc` here. An empty stack holds no `Rc`, only its buffer, which
+        // goes back to the allocator.
+        let scopes = std::mem::take(&mut self.scopes);
+        debug_assert!(scopes.is_empty(), "a task freed inside a cancel scope");
+        if scopes.is_empty() {
+            drop(scopes);
+        } else {
+            std::mem::forget(scopes);
+        }
     }
 }
 

@@ -42,7 +42,29 @@
 //!
 //! `Running(F)` → `Finished(F::Output)` → `Consumed` (output taken or dropped),
 //! or `Running(F)` → `Consumed` directly when the future panics, is aborted,
-//! or its loop closes.
+//! or its loop closes. The cell is only freed once the stage is `Consumed`
+//! (`dealloc` checks it).
+//!
+//! # Who may touch the stage
+//!
+//! The stage is an `UnsafeCell` reached only through [`RawTask::poll`],
+//! [`RawTask::drop_future`], [`RawTask::drop_output`] and
+//! [`Joinable::take_output`], on the loop thread (`RawTask` is `!Send`), and
+//! each takes a `&mut` to it for its whole run. They never overlap, because:
+//!
+//! - the future is only reached while the task's `RUNNING` flag is set by
+//!   the caller: `poll` by `schedule::run`, `drop_future` by
+//!   `schedule::abort_now`, which refuses to start while `RUNNING` is set
+//!   (an abort from inside the poll only sets `ABORT`);
+//! - `run` is only reached from the loop's run queue, where a task sits at
+//!   most once (`SCHEDULED`), and the loop never runs re-entrantly (a nested
+//!   `run_until_complete` on the same thread is refused with
+//!   `AlreadyRunning`), so no poll of the task is in progress when one
+//!   starts;
+//! - the output is only reached with `RUNNING` clear (`drop_output`,
+//!   `take_output`: once the task completed, or by `poll` itself).
+//!
+//! The accessors `debug_assert!` their side of this.
 
 use crate::loom::{fence, AtomicUsize, Ordering};
 use std::any::Any;
@@ -80,7 +102,9 @@ struct Vtable {
     drop_future: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
     /// Moves the output into `*dst`, which is an `Option<F::Output>`.
     take_output: unsafe fn(NonNull<Header>, *mut ()),
-    drop_output: unsafe fn(NonNull<Header>),
+    /// Drops the output if it is stored. Returns the panic payload if its
+    /// destructor panicked (the output is gone either way).
+    drop_output: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
     dealloc: unsafe fn(NonNull<Header>),
 }
 
@@ -206,18 +230,21 @@ impl RawTask {
     ///
     /// # Safety
     ///
-    /// The task must be alive: someone owns a reference for the duration of
-    /// the call.
+    /// The task must be alive (someone owns a reference for the duration of
+    /// the call), and the caller must run on the task's loop thread: the
+    /// local count is a plain `Cell`, touched by that thread only. Pointers
+    /// from the loop's own bookkeeping (`Inner::current_task`, the task
+    /// list) satisfy both, as `Inner` never leaves its thread.
     pub(crate) unsafe fn clone_from_ptr(ptr: NonNull<Header>) -> RawTask {
-        // SAFETY: the caller guarantees the task is alive; we are on the
-        // loop thread (the pointer came from the loop's own bookkeeping).
+        // SAFETY: alive and on the loop thread, per the caller.
         unsafe { local_increment(ptr) };
         RawTask { ptr }
     }
 
     /// A reference for another thread.
     pub(crate) fn to_send(&self) -> SendTask {
-        increment(self.ptr);
+        // SAFETY: we own a reference, so the task is alive.
+        unsafe { increment(self.ptr) };
         SendTask { ptr: self.ptr }
     }
 
@@ -249,25 +276,51 @@ impl RawTask {
 
     /// Polls the future once with a waker of this task.
     ///
-    /// Must be called on the loop thread, not re-entrantly for this task.
+    /// The caller (`schedule::run`) sets `RUNNING` for the duration: see
+    /// "Who may touch the stage" in the module docs.
     pub(crate) fn poll(&self) -> PollOutcome {
-        // SAFETY: the loop thread is the only one touching the stage, and the
-        // task is not being polled already (the RUNNING flag is checked by
-        // the caller).
+        debug_assert!(
+            self.meta().has(super::header::RUNNING),
+            "a task polled without RUNNING set"
+        );
+        // SAFETY: we are on the loop thread (`RawTask` is `!Send`) and, by
+        // the module's invariant, nothing else has the stage: `run` is not
+        // re-entered for a task (it is queued at most once and the loop
+        // never nests), and `abort_now` does not drop the future while
+        // `RUNNING` is set.
         unsafe { (self.header().vtable.poll)(self.ptr) }
     }
 
     /// Drops the future now if it is still running (abort, loop close).
+    ///
+    /// The caller (`schedule::abort_now`) sets `RUNNING` for the duration.
     pub(crate) fn drop_future(&self) -> Option<Box<dyn Any + Send>> {
-        // SAFETY: loop thread; not called while the future is being polled.
+        debug_assert!(
+            self.meta().has(super::header::RUNNING),
+            "a future dropped without RUNNING set"
+        );
+        // SAFETY: loop thread (`RawTask` is `!Send`); `abort_now` only gets
+        // here when no poll or other drop was in progress (it checks and
+        // then sets `RUNNING`), so we have the stage to ourselves.
         unsafe { (self.header().vtable.drop_future)(self.ptr) }
     }
 
-    /// Drops the stored output, if any. Loop thread only.
+    /// Drops the stored output, if any. Loop thread only. A destructor that
+    /// panics is caught and reported to the task's loop
+    /// ([`ExceptionKind::DropPanicked`](crate::event_loop::ExceptionKind::DropPanicked)):
+    /// whoever drops an output never unwinds.
     pub(crate) fn drop_output(&self) {
-        // SAFETY: loop thread; the output is not borrowed (it is only ever
-        // moved out whole).
-        unsafe { (self.header().vtable.drop_output)(self.ptr) }
+        debug_assert!(
+            !self.meta().has(super::header::RUNNING),
+            "an output dropped while its task runs"
+        );
+        // SAFETY: loop thread (`RawTask` is `!Send`); `RUNNING` is clear, so
+        // no poll or future drop holds the stage, and the output is never
+        // borrowed (it is only ever moved out whole).
+        let panic = unsafe { (self.header().vtable.drop_output)(self.ptr) };
+        if let Some(payload) = panic {
+            super::schedule::report_drop_panic(self, payload);
+        }
     }
 }
 
@@ -296,9 +349,15 @@ impl<T> Joinable<T> {
     /// Takes the output of a finished task, if it is still there. Loop
     /// thread only.
     pub(crate) fn take_output(&self) -> Option<T> {
+        debug_assert!(
+            !self.raw().meta().has(super::header::RUNNING),
+            "an output taken while its task runs"
+        );
         let mut out: Option<T> = None;
         // SAFETY: a `Joinable<T>` is only built by `allocate_unchecked` for a
-        // future whose output is `T`, so `take_output` writes an `Option<T>`.
+        // future whose output is `T`, so `take_output` writes an `Option<T>`;
+        // loop thread (`Joinable` is `!Send`) with `RUNNING` clear, so
+        // nothing else holds the stage.
         unsafe {
             (self.raw().header().vtable.take_output)(
                 self.raw().ptr,
@@ -344,8 +403,15 @@ impl SendTask {
     ///
     /// If `inner` is not the task's loop.
     pub(crate) fn into_local(self, inner: &Inner) -> RawTask {
+        self.into_local_on(inner.id)
+    }
+
+    /// [`SendTask::into_local`] given the id of the loop running on this
+    /// thread, which the caller vouches for (`into_local` has it from an
+    /// `Inner`, the loom models from the model's single "loop thread").
+    fn into_local_on(self, running: LoopId) -> RawTask {
         assert_eq!(
-            inner.id,
+            running,
             self.loop_id(),
             "task reference taken to the wrong loop"
         );
@@ -397,7 +463,8 @@ impl WakerRef {
 
     /// A new reference for another thread.
     pub(crate) fn to_send(&self) -> SendTask {
-        increment(self.ptr);
+        // SAFETY: the waker this borrows from keeps the task alive.
+        unsafe { increment(self.ptr) };
         SendTask { ptr: self.ptr }
     }
 }
@@ -411,13 +478,20 @@ unsafe fn local_increment(ptr: NonNull<Header>) {
     let header = unsafe { ptr.as_ref() };
     let n = header.local.get();
     if n == 0 {
-        increment(ptr);
+        // SAFETY: alive, per the caller.
+        unsafe { increment(ptr) };
     }
     header.local.set(n + 1);
 }
 
-fn increment(ptr: NonNull<Header>) {
-    // SAFETY: the caller owns a reference, so the header is alive.
+/// Takes one more atomic reference.
+///
+/// # Safety
+///
+/// `ptr` must point to the header of a live task: the caller owns or
+/// borrows a reference for the duration of the call.
+unsafe fn increment(ptr: NonNull<Header>) {
+    // SAFETY: alive, per the caller.
     let old = unsafe { ptr.as_ref() }.refs.fetch_add(1, Ordering::Relaxed);
     if old > MAX_REFS {
         std::process::abort();
@@ -460,6 +534,12 @@ unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F> {
     unsafe { &mut *ptr.cast::<Cell<F>>().as_ref().stage.get() }
 }
 
+/// Polls the future of the `Cell<F>` at `ptr`.
+///
+/// # Safety
+///
+/// `ptr` is the header of a live `Cell<F>`, on its loop thread, and the
+/// caller has the stage to itself (see `RawTask::poll`).
 unsafe fn poll<F: Future>(ptr: NonNull<Header>) -> PollOutcome {
     // SAFETY: see `RawTask::poll`.
     let stage = unsafe { stage::<F>(ptr) };
@@ -486,8 +566,10 @@ unsafe fn poll<F: Future>(ptr: NonNull<Header>) -> PollOutcome {
             unsafe { ptr::write(stage, Stage::Finished(output)) };
             match panic {
                 Some(payload) => {
-                    // SAFETY: loop thread, exclusive.
-                    unsafe { drop_output::<F>(ptr) };
+                    // SAFETY: loop thread, exclusive. A second panic, from
+                    // the output's destructor, is dropped: the first one is
+                    // the task's outcome.
+                    drop(unsafe { drop_output::<F>(ptr) });
                     PollOutcome::Panicked(payload)
                 }
                 None => PollOutcome::Ready,
@@ -521,6 +603,12 @@ unsafe fn drop_running<F: Future>(stage: &mut Stage<F>) -> Option<Box<dyn Any + 
     catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(future) })).err()
 }
 
+/// Drops the future of the `Cell<F>` at `ptr` in place, if it is running.
+///
+/// # Safety
+///
+/// As [`poll`]: live `Cell<F>`, loop thread, exclusive access to the stage
+/// (see `RawTask::drop_future`).
 unsafe fn drop_future<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + Send>> {
     // SAFETY: see `RawTask::drop_future`.
     let stage = unsafe { stage::<F>(ptr) };
@@ -534,6 +622,11 @@ unsafe fn drop_future<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + S
     panic
 }
 
+/// Moves the output of the `Cell<F>` at `ptr`, if stored, into `*dst`.
+///
+/// # Safety
+///
+/// As [`poll`], and `dst` must be a valid, writable `*mut Option<F::Output>`.
 unsafe fn take_output<F: Future>(ptr: NonNull<Header>, dst: *mut ()) {
     // SAFETY: see `RawTask::take_output`.
     let stage = unsafe { stage::<F>(ptr) };
@@ -546,31 +639,72 @@ unsafe fn take_output<F: Future>(ptr: NonNull<Header>, dst: *mut ()) {
     }
 }
 
-unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
+/// Drops the output of the `Cell<F>` at `ptr`, if stored.
+///
+/// # Safety
+///
+/// As [`poll`] (see `RawTask::drop_output`).
+unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + Send>> {
     // SAFETY: see `RawTask::drop_output`.
     let stage = unsafe { stage::<F>(ptr) };
-    if let Stage::Finished(_) = stage {
-        *stage = Stage::Consumed;
+    if !matches!(stage, Stage::Finished(_)) {
+        return None;
     }
+    // Mark the slot consumed *before* running the destructor: if it
+    // panics, the output must not be dropped a second time with the cell.
+    let output = std::mem::replace(stage, Stage::Consumed);
+    catch_unwind(AssertUnwindSafe(move || drop(output))).err()
 }
 
+/// Frees the `Cell<F>` at `ptr`.
+///
+/// # Safety
+///
+/// `ptr` is the header of a `Cell<F>` allocated by `allocate_unchecked`
+/// whose last reference (local group and atomic) was just released: nobody
+/// else can reach it. It may run on any thread.
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
     // SAFETY: the last reference is gone and the cell came from
-    // `Box::new` in `allocate`. The stage is `Consumed` whenever this runs
-    // off the loop thread (module docs), so only `Send` data is dropped.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) });
+    // `Box::new` in `allocate_unchecked`.
+    let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) };
+    // The live reference is only released once the future and any output
+    // were dropped on the loop thread (module docs), so only `Send` data is
+    // left to drop here, wherever "here" is.
+    let consumed = matches!(cell.stage.get_mut(), Stage::Consumed);
+    debug_assert!(consumed, "a task freed with its future or output in place");
+    if !consumed {
+        // Never drop a `!Send` future or output on an unknown thread: leak
+        // it (only the cell's memory is freed).
+        std::mem::forget(std::mem::replace(cell.stage.get_mut(), Stage::Consumed));
+    }
+    drop(cell);
 }
 
 static WAKER_VTABLE: RawWakerVTable =
     RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
 
+/// `RawWakerVTable::clone`.
+///
+/// # Safety
+///
+/// `data` is the header pointer of a live task: the waker being cloned owns
+/// (or, for the context's waker, borrows) a reference to it.
 unsafe fn waker_clone(data: *const ()) -> RawWaker {
-    // SAFETY: `data` is the header pointer of a live task (the waker being
-    // cloned owns or borrows a reference).
-    increment(unsafe { NonNull::new_unchecked(data as *mut Header) });
+    // SAFETY: `data` is a non-null header pointer of a live task, per the
+    // caller.
+    unsafe { increment(NonNull::new_unchecked(data as *mut Header)) };
     RawWaker::new(data, &WAKER_VTABLE)
 }
 
+/// `RawWakerVTable::wake`: wakes the task and releases the waker's
+/// reference.
+///
+/// # Safety
+///
+/// `data` is the header pointer of a live task and the waker owns one
+/// atomic reference to it, which this consumes. (The context's borrowed
+/// waker is never woken by value: `Waker::wake` takes an owned `Waker`, and
+/// the borrowed one is kept in a `ManuallyDrop`.)
 unsafe fn waker_wake(data: *const ()) {
     // SAFETY: `data` is a task's non-null header pointer.
     let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
@@ -578,6 +712,12 @@ unsafe fn waker_wake(data: *const ()) {
     super::schedule::wake(SendTask { ptr });
 }
 
+/// `RawWakerVTable::wake_by_ref`.
+///
+/// # Safety
+///
+/// `data` is the header pointer of a live task, kept alive by the waker for
+/// the duration of the call.
 unsafe fn waker_wake_by_ref(data: *const ()) {
     // SAFETY: `data` is a task's non-null header pointer.
     let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
@@ -586,6 +726,12 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
     super::schedule::wake_by_ref(WakerRef { ptr });
 }
 
+/// `RawWakerVTable::drop`: releases the waker's reference.
+///
+/// # Safety
+///
+/// `data` is the header pointer of a live task and the waker owns one
+/// atomic reference to it, which this consumes.
 unsafe fn waker_drop(data: *const ()) {
     // SAFETY: the waker owned one reference.
     unsafe { decrement(NonNull::new_unchecked(data as *mut Header)) }
@@ -593,6 +739,7 @@ unsafe fn waker_drop(data: *const ()) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::header::RUNNING;
     use super::*;
     use std::rc::Rc;
 
@@ -601,6 +748,22 @@ mod tests {
         fn drop(&mut self) {
             self.0.set(self.0.get() + 1);
         }
+    }
+
+    /// One poll, with `RUNNING` set around it as `schedule::run` does.
+    fn poll(raw: &RawTask) -> PollOutcome {
+        raw.meta().set(RUNNING);
+        let outcome = raw.poll();
+        raw.meta().clear(RUNNING);
+        outcome
+    }
+
+    /// Drops the future, with `RUNNING` set around it as `abort_now` does.
+    fn abort(raw: &RawTask) -> Option<Box<dyn Any + Send>> {
+        raw.meta().set(RUNNING);
+        let panic = raw.drop_future();
+        raw.meta().clear(RUNNING);
+        panic
     }
 
     #[test]
@@ -614,13 +777,13 @@ mod tests {
         } = RawTask::allocate(async move { d }, Meta::for_tests());
         drop((queued, live));
         let raw = handle.raw().clone();
-        assert!(matches!(raw.poll(), PollOutcome::Ready));
+        assert!(matches!(poll(&raw), PollOutcome::Ready));
         assert_eq!(drops.get(), 0);
         let out: Option<DropCount> = handle.take_output();
         assert!(out.is_some());
         drop(out);
         assert_eq!(drops.get(), 1);
-        assert!(matches!(raw.poll(), PollOutcome::Gone));
+        assert!(matches!(poll(&raw), PollOutcome::Gone));
         drop((raw, handle));
         assert_eq!(drops.get(), 1);
     }
@@ -643,7 +806,7 @@ mod tests {
             let _d = d;
             panic!("boom")
         });
-        let PollOutcome::Panicked(payload) = raw.poll() else {
+        let PollOutcome::Panicked(payload) = poll(&raw) else {
             panic!("expected a panic")
         };
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
@@ -651,25 +814,64 @@ mod tests {
     }
 
     #[test]
-    fn pending_future_dropped_by_last_reference() {
+    fn pending_future_is_dropped_once_and_the_cell_freed_by_the_last_reference() {
         let drops = Rc::new(std::cell::Cell::new(0));
         let d = DropCount(drops.clone());
         let raw = single(async move {
             let _d = d;
             std::future::pending::<()>().await
         });
-        assert!(matches!(raw.poll(), PollOutcome::Pending));
+        assert!(matches!(poll(&raw), PollOutcome::Pending));
         let clone = raw.clone();
+        assert!(abort(&raw).is_none());
+        assert_eq!(drops.get(), 1);
+        assert!(abort(&raw).is_none(), "a second drop does nothing");
+        assert!(matches!(poll(&raw), PollOutcome::Gone));
         drop(raw);
-        assert_eq!(drops.get(), 0);
         drop(clone);
         assert_eq!(drops.get(), 1);
+    }
+
+    #[test]
+    fn an_output_whose_destructor_panics_is_dropped_once() {
+        struct Boom(Rc<std::cell::Cell<u32>>);
+        impl Drop for Boom {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() + 1);
+                panic!("boom");
+            }
+        }
+        let drops = Rc::new(std::cell::Cell::new(0));
+        let d = drops.clone();
+        let raw = single(async move { Boom(d) });
+        assert!(matches!(poll(&raw), PollOutcome::Ready));
+        // No loop is registered for the test meta: the panic goes to the
+        // default handler, and never unwinds out of `drop_output`.
+        raw.drop_output();
+        assert_eq!(drops.get(), 1);
+        raw.drop_output();
+        drop(raw);
+        assert_eq!(drops.get(), 1, "the cell did not drop the output again");
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "freed with its future or output in place")]
+    fn freeing_a_cell_whose_future_is_in_place_is_caught() {
+        let raw = single(std::future::pending::<()>());
+        drop(raw);
     }
 }
 
 #[cfg(all(test, ferrio_loom))]
 mod loom_tests {
+    //! The cross-thread seams of the reference counts: a waker's reference
+    //! released, or turned into a wake-up, on another thread while the loop
+    //! thread releases the local ones.
+
+    use super::super::header::{COMPLETE, RUNNING};
     use super::*;
+    use crate::event_loop::remote::Remote;
     use crate::loom::Mutex;
     use loom::sync::Arc;
     use std::future::poll_fn;
@@ -681,32 +883,143 @@ mod loom_tests {
         }
     }
 
+    /// A pending task whose future stashes its waker, polled once; its
+    /// references; a counter of future drops; and a token its cold data
+    /// holds, whose count tells whether the cell was freed.
+    struct Fixture {
+        handle: Joinable<()>,
+        queued: RawTask,
+        live: RawTask,
+        waker: Waker,
+        drops: Arc<AtomicUsize>,
+        freed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    fn fixture() -> Fixture {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let guard = Dropped(drops.clone());
+        let stash = slot.clone();
+        let future = poll_fn(move |cx| {
+            let _keep = &guard;
+            *stash.lock().unwrap() = Some(cx.waker().clone());
+            Poll::<()>::Pending
+        });
+        let freed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let meta = Meta::for_tests();
+        meta.cold_mut(|c| c.cancel_tracker = Some(freed.clone()));
+        let Allocated {
+            handle,
+            queued,
+            live,
+        } = RawTask::allocate(future, meta);
+        handle.raw().meta().set(RUNNING);
+        assert!(matches!(handle.raw().poll(), PollOutcome::Pending));
+        handle.raw().meta().clear(RUNNING);
+        let waker = slot.lock().unwrap().take().unwrap();
+        Fixture {
+            handle,
+            queued,
+            live,
+            waker,
+            drops,
+            freed,
+        }
+    }
+
+    /// What the loop does when a task ends: drop its future, mark it
+    /// complete.
+    fn finish(task: &RawTask) {
+        task.meta().set(RUNNING);
+        assert!(task.drop_future().is_none());
+        task.meta().clear(RUNNING);
+        task.meta().set(COMPLETE);
+    }
+
+    /// What `Waker::wake` does off the loop thread: the waker's reference
+    /// travels as a `SendTask` into the loop's remote queue.
+    fn wake_remotely(waker: Waker, remote: &Remote) {
+        let ptr = NonNull::new(waker.data() as *mut Header).unwrap();
+        std::mem::forget(waker);
+        remote.push_task(SendTask { ptr });
+    }
+
     /// A waker dropped on another thread while the loop thread drops its
-    /// own reference: the cell is freed exactly once, after both.
+    /// own references: the cell is freed exactly once, after both.
     #[test]
     fn loom_waker_dropped_on_another_thread() {
         loom::model(|| {
-            let drops = Arc::new(AtomicUsize::new(0));
-            let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-            let guard = Dropped(drops.clone());
-            let stash = slot.clone();
-            let future = poll_fn(move |cx| {
-                let _keep = &guard;
-                *stash.lock().unwrap() = Some(cx.waker().clone());
-                Poll::<()>::Pending
-            });
-            let Allocated {
-                handle,
-                queued,
-                live,
-            } = RawTask::allocate(future, Meta::for_tests());
-            assert!(matches!(handle.raw().poll(), PollOutcome::Pending));
-            drop((queued, live));
-            let waker = slot.lock().unwrap().take().unwrap();
+            let f = fixture();
+            finish(f.handle.raw());
+            drop((f.queued, f.live));
+            let waker = f.waker;
             let other = loom::thread::spawn(move || drop(waker));
-            drop(handle);
+            drop(f.handle);
             other.join().unwrap();
-            assert_eq!(drops.load(Ordering::SeqCst), 1);
+            assert_eq!(f.drops.load(Ordering::SeqCst), 1);
+            assert_eq!(std::sync::Arc::strong_count(&f.freed), 1, "cell not freed");
+        });
+    }
+
+    /// A wake from another thread racing the loop thread's last local
+    /// drop: whichever comes first, the wake-up reaches the loop as a
+    /// reference that keeps the cell alive, the loop turns it into a local
+    /// one, and the cell is freed exactly once, on the loop thread's last
+    /// drop.
+    #[test]
+    fn loom_remote_wake_races_the_last_local_drop() {
+        loom::model(|| {
+            let f = fixture();
+            let loop_id = f.handle.raw().meta().loop_id;
+            let remote = Arc::new(Remote::new(Box::new(|| {})));
+            let r = remote.clone();
+            let waker = f.waker;
+            let other = loom::thread::spawn(move || wake_remotely(waker, &r));
+            finish(f.handle.raw());
+            drop((f.queued, f.live, f.handle));
+            other.join().unwrap();
+            assert_eq!(
+                std::sync::Arc::strong_count(&f.freed),
+                2,
+                "freed while a wake-up was queued"
+            );
+            let woken = remote.drain().tasks;
+            assert_eq!(woken.len(), 1);
+            for task in woken {
+                let local = task.into_local_on(loop_id);
+                assert!(local.meta().has(COMPLETE));
+                drop(local);
+            }
+            assert_eq!(f.drops.load(Ordering::SeqCst), 1);
+            assert_eq!(std::sync::Arc::strong_count(&f.freed), 1, "cell not freed");
+        });
+    }
+
+    /// A wake from another thread after (or while) the loop closes: the
+    /// future was dropped on the loop thread first; a wake-up refused by
+    /// the closed queue is dropped on the waking thread, one queued before
+    /// the close on the loop thread, and the cell is freed exactly once.
+    #[test]
+    fn loom_wake_after_the_loop_closed() {
+        loom::model(|| {
+            let f = fixture();
+            let remote = Arc::new(Remote::new(Box::new(|| {})));
+            let r = remote.clone();
+            let waker = f.waker;
+            let other = loom::thread::spawn(move || wake_remotely(waker, &r));
+            // The loop closes: futures dropped, queue closed, references go.
+            finish(f.handle.raw());
+            assert_eq!(f.drops.load(Ordering::SeqCst), 1);
+            let leftover = remote.close();
+            drop(leftover);
+            drop((f.queued, f.live, f.handle));
+            other.join().unwrap();
+            assert!(
+                remote.close().tasks.is_empty(),
+                "a wake-up got in after close"
+            );
+            assert_eq!(f.drops.load(Ordering::SeqCst), 1);
+            assert_eq!(std::sync::Arc::strong_count(&f.freed), 1, "cell not freed");
         });
     }
 }

@@ -1,6 +1,7 @@
 //! Running a task one step, and finishing it: the bridge between the loop's
 //! run queue and the task's state.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -47,12 +48,15 @@ enum Completion {
     Returned,
     /// It was dropped before finishing (abort, cancel before start, close).
     Dropped,
+    /// It aborted itself during a poll that then returned: the output is
+    /// stored but the abort wins.
+    Aborted,
     /// It panicked, while polled or while dropped.
     Panicked(Box<dyn std::any::Any + Send>),
 }
 
 /// Runs one step of `task`, taken from the run queue.
-pub(crate) fn run(inner: &Inner, task: RawTask) {
+pub(crate) fn run(inner: &Inner, task: &RawTask) {
     let meta = task.meta();
     meta.clear(SCHEDULED);
     if meta.has(COMPLETE) {
@@ -61,7 +65,7 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
     // A task cancelled before it started never runs, as in asyncio.
     if meta.has(ABORT) || (!meta.has(STARTED) && meta.has(MUST_CANCEL)) {
         meta.clear(MUST_CANCEL | REARMED);
-        abort_now(inner, &task);
+        abort_now(inner, task);
         return;
     }
     meta.set(STARTED | RUNNING);
@@ -70,31 +74,31 @@ pub(crate) fn run(inner: &Inner, task: RawTask) {
     let hard = meta.has(HARD_CANCEL) && meta.has(MUST_CANCEL);
     let previous = inner.current_task.replace(Some(task.addr()));
     let outcome = if inner.tracking() {
-        poll_tracked(inner, &task)
+        poll_tracked(inner, task)
     } else {
         task.poll()
     };
     inner.current_task.set(previous);
     meta.clear(RUNNING);
     match outcome {
-        PollOutcome::Pending if meta.has(ABORT) => abort_now(inner, &task),
+        PollOutcome::Pending if meta.has(ABORT) => abort_now(inner, task),
         PollOutcome::Pending if hard => {
             if meta.has(MUST_CANCEL) {
                 report_undeliverable(inner, meta);
                 meta.clear(MUST_CANCEL | REARMED);
-                abort_now(inner, &task);
+                abort_now(inner, task);
             } else {
                 meta.clear(HARD_CANCEL);
             }
         }
         PollOutcome::Pending | PollOutcome::Gone => {}
         PollOutcome::Ready if meta.has(ABORT) => {
-            // Aborted itself, then returned: the abort wins.
-            task.drop_output();
-            complete(inner, &task, Completion::Dropped);
+            // Aborted itself, then returned: the abort wins. The output is
+            // dropped by `complete`, once the joiner is woken.
+            complete(inner, task, Completion::Aborted);
         }
-        PollOutcome::Ready => complete(inner, &task, Completion::Returned),
-        PollOutcome::Panicked(payload) => complete(inner, &task, Completion::Panicked(payload)),
+        PollOutcome::Ready => complete(inner, task, Completion::Returned),
+        PollOutcome::Panicked(payload) => complete(inner, task, Completion::Panicked(payload)),
     }
 }
 
@@ -167,21 +171,33 @@ pub(crate) fn abort_now(inner: &Inner, task: &RawTask) {
     complete(inner, task, completion);
 }
 
+/// Finishes a task, in an order that holds even if a destructor panics:
+/// the state is recorded, the task leaves the live list, its joiner is
+/// woken and its done callbacks are queued *before* anything is dropped;
+/// then the output the loop owns is dropped (a panicking destructor is
+/// caught and reported), and a failure nobody will retrieve is reported.
 fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
     let meta = task.meta();
+    let mut drop_output = !meta.has(HANDLE);
     match completion {
         Completion::Returned => {
-            // Returned with a delivered `Cancelled` alive, or with a request
-            // never delivered (it cancelled itself and did not suspend
-            // again): cancelled, as asyncio's pending cancel at completion.
+            // Decided while the output (which may hold the `Cancelled`) is
+            // still there. Returned with a delivered `Cancelled` alive, or
+            // with a request never delivered (it cancelled itself and did
+            // not suspend again): cancelled, as asyncio's pending cancel at
+            // completion.
             let undelivered = meta.has(MUST_CANCEL) && !meta.has(REARMED);
             if undelivered || cancelled::is_held(meta) {
                 meta.clear(MUST_CANCEL | REARMED);
                 meta.set(CANCELLED);
-                task.drop_output();
+                drop_output = true;
             }
         }
         Completion::Dropped => meta.set(CANCELLED),
+        Completion::Aborted => {
+            meta.set(CANCELLED);
+            drop_output = true;
+        }
         Completion::Panicked(payload) => {
             meta.set(PANICKED);
             let message: Arc<str> = Arc::from(panic_message(&*payload));
@@ -193,11 +209,17 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
     }
     meta.set(COMPLETE);
     let live = inner.tasks.remove(task);
-    if !meta.has(HANDLE) {
-        task.drop_output();
-    }
     if let Some(waker) = meta.join_waker.take() {
-        waker.wake();
+        // A waker of another executor may panic: report it and finish.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || waker.wake())) {
+            report_panic(
+                inner,
+                task,
+                ExceptionKind::StepPanicked,
+                "the waker of the task awaiting it panicked",
+                payload,
+            );
+        }
     }
     let callbacks = meta.take_done_callbacks();
     if !inner.is_closed() {
@@ -207,6 +229,21 @@ fn complete(inner: &Inner, task: &RawTask, completion: Completion) {
                 callback(&task_ref)
             })));
         }
+    } else if !callbacks.is_empty() {
+        // The loop is closing: the callbacks will not run. Drop them here,
+        // on the loop thread, catching a destructor that panics.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(callbacks))) {
+            report_panic(
+                inner,
+                task,
+                ExceptionKind::DropPanicked,
+                "a done callback panicked when dropped unrun by the closing loop",
+                payload,
+            );
+        }
+    }
+    if drop_output {
+        task.drop_output();
     }
     if meta.has(PANICKED) {
         if inner.shutting_down.get() {
@@ -257,6 +294,54 @@ fn report_undeliverable(inner: &Inner, meta: &Meta) {
         message,
         Some(info),
     ));
+}
+
+/// Reports the panic of a task's output destructor (see
+/// [`RawTask::drop_output`]) to the task's loop, or to the default handler
+/// if that loop is gone.
+pub(crate) fn report_drop_panic(task: &RawTask, payload: Box<dyn std::any::Any + Send>) {
+    let what = "its output panicked when dropped";
+    match context::loop_by_id(task.meta().loop_id) {
+        Some(inner) => report_panic(&inner, task, ExceptionKind::DropPanicked, what, payload),
+        None => {
+            let context = panic_context(task, ExceptionKind::DropPanicked, what, &*payload);
+            default_exception_handler(&context);
+            drop_payload(payload);
+        }
+    }
+}
+
+/// Reports a panic caught while the loop worked on `task`.
+pub(crate) fn report_panic(
+    inner: &Inner,
+    task: &RawTask,
+    kind: ExceptionKind,
+    what: &str,
+    payload: Box<dyn std::any::Any + Send>,
+) {
+    inner.call_exception_handler(&panic_context(task, kind, what, &*payload));
+    drop_payload(payload);
+}
+
+fn panic_context(
+    task: &RawTask,
+    kind: ExceptionKind,
+    what: &str,
+    payload: &(dyn std::any::Any + Send),
+) -> ExceptionContext {
+    let info = task_info(task.meta());
+    let message = format!(
+        "task '{}' (spawned at {}): {what}: {}",
+        info.name,
+        info.location,
+        panic_message(payload)
+    );
+    ExceptionContext::new(kind, message, Some(info))
+}
+
+/// Drops a panic payload, whose own destructor might panic too.
+fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
 }
 
 /// Debug mode: reports a `Task` handle dropped without being awaited or

@@ -15,8 +15,9 @@ use crate::task::{take_pending_cancel, Cancelled};
 /// A sleep always suspends: a zero or elapsed duration yields exactly once,
 /// as asyncio's `sleep(0)` ([`yield_now`](crate::yield_now) is the same):
 /// everything that was ready before it (tasks, callbacks) runs before it
-/// returns. A duration too large for the clock (`Duration::MAX`) is clamped
-/// to 30 years: in effect, until cancelled.
+/// returns. A duration of 30 years or more (`Duration::MAX`) means never:
+/// no timer is registered, a virtual clock does not jump for it, and the
+/// sleep ends only when its task is cancelled.
 ///
 /// # Cancel safety
 ///

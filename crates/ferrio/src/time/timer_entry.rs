@@ -4,15 +4,18 @@
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use crate::event_loop::clock::is_never;
 use crate::event_loop::context;
 use crate::event_loop::inner::Inner;
+use crate::event_loop::remote;
 use crate::event_loop::timers::{TimerAction, TimerKey};
 use crate::event_loop::LoopId;
 
 /// At most one timer, on the loop that first registered it. It keeps only
-/// ids (no reference to the loop), so the futures holding it stay `Send`;
-/// dropped on that loop's thread while the loop runs, the timer is removed
-/// at once, otherwise it is left to expire harmlessly.
+/// ids (no reference to the loop), so the futures holding it stay `Send`.
+/// Dropped early, it removes its timer wherever it is dropped (see
+/// [`TimerEntry::clear`]): a cancelled timer never decides when the loop
+/// wakes.
 #[derive(Debug, Default)]
 pub(crate) struct TimerEntry {
     timer: Option<(LoopId, TimerKey, Instant)>,
@@ -36,16 +39,23 @@ impl TimerEntry {
     }
 
     /// Ready once `inner`'s clock reaches `when`; until then, makes sure a
-    /// timer at `when` wakes the task of `cx`.
+    /// timer at `when` wakes the task of `cx`. A `when` so far ahead that it
+    /// means never (see `clock::is_never`) registers no timer: the future
+    /// waits until its task is cancelled, which wakes it.
     pub(crate) fn poll_until(
         &mut self,
         inner: &Inner,
         when: Instant,
         cx: &Context<'_>,
     ) -> Poll<()> {
-        if inner.clock.now() >= when {
+        let now = inner.clock.now();
+        if now >= when {
             self.clear();
             return Poll::Ready(());
+        }
+        if is_never(now, when) {
+            self.clear();
+            return Poll::Pending;
         }
         match self.timer {
             Some((_, key, at)) if at == when => {
@@ -63,13 +73,19 @@ impl TimerEntry {
         Poll::Pending
     }
 
-    /// Removes the timer, if one is registered.
+    /// Removes the timer, if one is registered: at once on the loop's own
+    /// thread (running or not), otherwise through the loop's remote queue.
+    /// A closed loop has no timers left to remove.
     pub(crate) fn clear(&mut self) {
-        if let Some((loop_id, key, _)) = self.timer.take() {
-            if let Some(inner) = context::current_if(loop_id) {
+        let Some((loop_id, key, _)) = self.timer.take() else {
+            return;
+        };
+        match context::loop_by_id(loop_id) {
+            Some(inner) => {
                 let action = inner.timers.borrow_mut().remove(key);
                 drop(action);
             }
+            None => remote::remove_timer(loop_id, key),
         }
     }
 }
