@@ -14,5 +14,6 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod breaker;
 mod cancel;
 pub mod retry;
