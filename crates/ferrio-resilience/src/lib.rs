@@ -16,4 +16,5 @@
 
 pub mod breaker;
 mod cancel;
+pub mod limiter;
 pub mod retry;
