@@ -16,5 +16,6 @@
 
 pub mod breaker;
 mod cancel;
+pub mod concurrent;
 pub mod limiter;
 pub mod retry;
