@@ -17,5 +17,7 @@
 pub mod breaker;
 mod cancel;
 pub mod concurrent;
+pub mod hedge;
 pub mod limiter;
+pub mod race;
 pub mod retry;
