@@ -19,5 +19,8 @@ mod cancel;
 pub mod concurrent;
 pub mod hedge;
 pub mod limiter;
+pub mod pipeline;
 pub mod race;
 pub mod retry;
+
+pub use pipeline::Pipeline;

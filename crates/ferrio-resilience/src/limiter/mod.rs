@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use ferrio::sync::Lock;
 
-pub use acquire::Acquire;
+pub use acquire::{Acquire, AcquireOwned};
 pub use error::{AcquireError, TryAcquireError};
 
 use sliding_window::SlidingWindow;
@@ -63,7 +63,7 @@ pub struct RateLimiter {
 
 struct Inner {
     /// Serialises waiters: the holder is the head of the queue.
-    gate: Lock,
+    gate: Rc<Lock>,
     budget: RefCell<Budget>,
 }
 
@@ -122,7 +122,7 @@ impl RateLimiter {
     fn with(budget: Budget) -> RateLimiter {
         RateLimiter {
             inner: Rc::new(Inner {
-                gate: Lock::new(),
+                gate: Rc::new(Lock::new()),
                 budget: RefCell::new(budget),
             }),
         }
@@ -151,7 +151,21 @@ impl RateLimiter {
         Acquire {
             limiter: self,
             permits,
-            state: acquire::State::Start,
+            wait: acquire::Wait::Start,
+        }
+    }
+
+    /// [`acquire`](Self::acquire) holding its own handle on the limiter, so
+    /// that the future can be stored or moved into a task.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`acquire`](Self::acquire).
+    pub fn acquire_owned(&self, permits: u32) -> AcquireOwned {
+        AcquireOwned {
+            limiter: self.clone(),
+            permits,
+            wait: acquire::Wait::Start,
         }
     }
 
@@ -215,6 +229,10 @@ impl RateLimiter {
     }
 
     pub(crate) fn gate(&self) -> &Lock {
+        &self.inner.gate
+    }
+
+    pub(crate) fn gate_owned(&self) -> &Rc<Lock> {
         &self.inner.gate
     }
 

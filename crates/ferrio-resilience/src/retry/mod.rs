@@ -20,14 +20,14 @@ mod backoff;
 mod error;
 mod event;
 mod jitter;
+mod ledger;
 mod policy;
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ferrio::time::Sleep;
 use ferrio::Cancelled;
@@ -37,6 +37,8 @@ pub use error::{AttemptError, RetryError, StopReason};
 pub use event::RetryEvent;
 pub use jitter::Jitter;
 pub use policy::RetryPolicy;
+
+pub(crate) use ledger::Ledger;
 
 use crate::cancel::{poll_cancelled, Cancellable, Finished};
 
@@ -121,17 +123,12 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     Retry {
-        policy,
         make,
         retry_if: |_| true,
         hint: |_| None,
         on_retry: |_| {},
         state: State::Idle,
-        attempts: 0,
-        errors: VecDeque::new(),
-        dropped: 0,
-        deadline: None,
-        backoff: None,
+        ledger: Ledger::new(policy),
     }
 }
 
@@ -139,19 +136,12 @@ where
 /// before it is awaited. Output: `Result<T, RetryError<E>>`.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Retry<F, Fut: Future, E, P, H, O> {
-    policy: RetryPolicy,
     make: F,
     retry_if: P,
     hint: H,
     on_retry: O,
     state: State<Fut>,
-    attempts: u32,
-    errors: VecDeque<AttemptError<E>>,
-    dropped: u32,
-    /// End of the total budget, fixed when the first attempt starts.
-    deadline: Option<Instant>,
-    /// Created at the first retry, so a first-time success draws no seed.
-    backoff: Option<Backoff>,
+    ledger: Ledger<E>,
 }
 
 enum State<Fut: Future> {
@@ -173,17 +163,12 @@ impl<F, Fut: Future, E, P, H, O> Retry<F, Fut, E, P, H, O> {
         P2: FnMut(&E) -> bool,
     {
         Retry {
-            policy: self.policy,
             make: self.make,
             retry_if: predicate,
             hint: self.hint,
             on_retry: self.on_retry,
             state: self.state,
-            attempts: self.attempts,
-            errors: self.errors,
-            dropped: self.dropped,
-            deadline: self.deadline,
-            backoff: self.backoff,
+            ledger: self.ledger,
         }
     }
 
@@ -196,17 +181,12 @@ impl<F, Fut: Future, E, P, H, O> Retry<F, Fut, E, P, H, O> {
         H2: FnMut(&E) -> Option<Duration>,
     {
         Retry {
-            policy: self.policy,
             make: self.make,
             retry_if: self.retry_if,
             hint,
             on_retry: self.on_retry,
             state: self.state,
-            attempts: self.attempts,
-            errors: self.errors,
-            dropped: self.dropped,
-            deadline: self.deadline,
-            backoff: self.backoff,
+            ledger: self.ledger,
         }
     }
 
@@ -217,40 +197,18 @@ impl<F, Fut: Future, E, P, H, O> Retry<F, Fut, E, P, H, O> {
         O2: FnMut(&RetryEvent<'_, E>),
     {
         Retry {
-            policy: self.policy,
             make: self.make,
             retry_if: self.retry_if,
             hint: self.hint,
             on_retry: hook,
             state: self.state,
-            attempts: self.attempts,
-            errors: self.errors,
-            dropped: self.dropped,
-            deadline: self.deadline,
-            backoff: self.backoff,
+            ledger: self.ledger,
         }
-    }
-
-    fn keep(&mut self, error: AttemptError<E>) {
-        if self.policy.keep_errors == 0 {
-            self.dropped = self.dropped.saturating_add(1);
-            return;
-        }
-        if self.errors.len() == self.policy.keep_errors {
-            self.errors.pop_front();
-            self.dropped = self.dropped.saturating_add(1);
-        }
-        self.errors.push_back(error);
     }
 
     fn stop(&mut self, reason: StopReason) -> RetryError<E> {
         self.state = State::Done;
-        RetryError {
-            reason,
-            attempts: self.attempts,
-            errors: std::mem::take(&mut self.errors),
-            dropped: self.dropped,
-        }
+        self.ledger.stop(reason)
     }
 }
 
@@ -263,69 +221,24 @@ where
     O: FnMut(&RetryEvent<'_, E>),
 {
     fn start_attempt(&mut self) -> Cancellable<Fut> {
-        self.attempts += 1;
-        if self.attempts == 1 {
-            if let Some(budget) = self.policy.max_elapsed {
-                self.deadline = Some(ferrio::time() + budget);
-            }
-        }
-        let future = (self.make)();
-        Cancellable::limited(future, self.policy.attempt_timeout, self.deadline)
+        let (after, deadline) = self.ledger.start();
+        Cancellable::limited((self.make)(), after, deadline)
     }
 
     /// After a failed attempt: the error that ends the loop, or `None`
     /// with the backoff sleep set up.
     fn after_failure(&mut self, error: AttemptError<E>) -> Option<RetryError<E>> {
-        let deadline = self.deadline;
-        let now = deadline.map(|_| ferrio::time());
-        let out_of_time = move |delay: Duration| match (deadline, now) {
-            (Some(deadline), Some(now)) => now + delay >= deadline,
-            _ => false,
-        };
-        let budget = self.policy.max_elapsed.unwrap_or_default();
-        if out_of_time(Duration::ZERO) {
-            self.keep(error);
-            return Some(self.stop(StopReason::TimeExhausted { budget }));
+        let (retry_if, hint, on_retry) = (&mut self.retry_if, &mut self.hint, &mut self.on_retry);
+        match self.ledger.after_failure(error, retry_if, hint, on_retry) {
+            Ok(delay) => {
+                self.state = State::Sleeping(ferrio::sleep(delay));
+                None
+            }
+            Err(err) => {
+                self.state = State::Done;
+                Some(err)
+            }
         }
-        let retryable = match &error {
-            AttemptError::Failed(e) => (self.retry_if)(e),
-            AttemptError::TimedOut(_) => self.policy.retry_timeouts,
-        };
-        if !retryable {
-            self.keep(error);
-            return Some(self.stop(StopReason::NotRetryable));
-        }
-        if self
-            .policy
-            .max_attempts
-            .is_some_and(|max| self.attempts >= max)
-        {
-            self.keep(error);
-            return Some(self.stop(StopReason::AttemptsExhausted));
-        }
-        let policy = &self.policy;
-        let scheduled = self
-            .backoff
-            .get_or_insert_with(|| Backoff::new(policy))
-            .next_delay();
-        let hinted = match &error {
-            AttemptError::Failed(e) => (self.hint)(e),
-            AttemptError::TimedOut(_) => None,
-        };
-        let delay = hinted.unwrap_or(scheduled);
-        if out_of_time(delay) {
-            self.keep(error);
-            return Some(self.stop(StopReason::TimeExhausted { budget }));
-        }
-        (self.on_retry)(&RetryEvent {
-            attempt: self.attempts,
-            error: &error,
-            delay,
-            hinted: hinted.is_some(),
-        });
-        self.keep(error);
-        self.state = State::Sleeping(ferrio::sleep(delay));
-        None
     }
 }
 
@@ -423,9 +336,9 @@ impl<F, Fut: Future, E, P, H, O> fmt::Debug for Retry<F, Fut, E, P, H, O> {
             State::Done => "done",
         };
         f.debug_struct("Retry")
-            .field("policy", &self.policy)
+            .field("policy", self.ledger.policy())
             .field("state", &state)
-            .field("attempts", &self.attempts)
+            .field("attempts", &self.ledger.attempts())
             .finish_non_exhaustive()
     }
 }

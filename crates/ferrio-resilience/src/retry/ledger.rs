@@ -1,0 +1,141 @@
+//! [`Ledger`]: a retry loop's bookkeeping — attempts, kept errors, the time
+//! budget, the backoff — and its decision after each failure. Shared by
+//! [`Retry`](super::Retry) and the pipeline's call.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::{AttemptError, Backoff, RetryError, RetryEvent, RetryPolicy, StopReason};
+
+#[derive(Debug)]
+pub(crate) struct Ledger<E> {
+    policy: RetryPolicy,
+    attempts: u32,
+    errors: VecDeque<AttemptError<E>>,
+    dropped: u32,
+    /// End of the total budget, fixed when the first attempt starts.
+    deadline: Option<Instant>,
+    /// Created at the first retry, so a first-time success draws no seed.
+    backoff: Option<Backoff>,
+}
+
+impl<E> Ledger<E> {
+    pub(crate) fn new(policy: RetryPolicy) -> Ledger<E> {
+        Ledger {
+            policy,
+            attempts: 0,
+            errors: VecDeque::new(),
+            dropped: 0,
+            deadline: None,
+            backoff: None,
+        }
+    }
+
+    pub(crate) fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Counts a new attempt; returns its time limits: the per-attempt
+    /// timeout and the end of the total budget.
+    pub(crate) fn start(&mut self) -> (Option<Duration>, Option<Instant>) {
+        self.attempts += 1;
+        if self.attempts == 1 {
+            if let Some(budget) = self.policy.max_elapsed {
+                self.deadline = Some(ferrio::time() + budget);
+            }
+        }
+        (self.policy.attempt_timeout, self.deadline)
+    }
+
+    /// The current attempt's time limits (as [`start`](Self::start) gave).
+    pub(crate) fn limits(&self) -> (Option<Duration>, Option<Instant>) {
+        (self.policy.attempt_timeout, self.deadline)
+    }
+
+    fn keep(&mut self, error: AttemptError<E>) {
+        if self.policy.keep_errors == 0 {
+            self.dropped = self.dropped.saturating_add(1);
+            return;
+        }
+        if self.errors.len() == self.policy.keep_errors {
+            self.errors.pop_front();
+            self.dropped = self.dropped.saturating_add(1);
+        }
+        self.errors.push_back(error);
+    }
+
+    /// Ends the loop.
+    pub(crate) fn stop(&mut self, reason: StopReason) -> RetryError<E> {
+        RetryError {
+            reason,
+            attempts: self.attempts,
+            errors: std::mem::take(&mut self.errors),
+            dropped: self.dropped,
+        }
+    }
+
+    /// After a failed attempt: the delay before the next one, or the error
+    /// that ends the loop. `retryable` and `hint` are asked about the
+    /// attempt's own errors; `hook` is told about a retry before it sleeps.
+    pub(crate) fn after_failure(
+        &mut self,
+        error: AttemptError<E>,
+        retryable: impl FnOnce(&E) -> bool,
+        hint: impl FnOnce(&E) -> Option<Duration>,
+        hook: impl FnOnce(&RetryEvent<'_, E>),
+    ) -> Result<Duration, RetryError<E>> {
+        let deadline = self.deadline;
+        let now = deadline.map(|_| ferrio::time());
+        let out_of_time = move |delay: Duration| match (deadline, now) {
+            (Some(deadline), Some(now)) => now + delay >= deadline,
+            _ => false,
+        };
+        let budget = self.policy.max_elapsed.unwrap_or_default();
+        let stop = if out_of_time(Duration::ZERO) {
+            Some(StopReason::TimeExhausted { budget })
+        } else if !match &error {
+            AttemptError::Failed(e) => retryable(e),
+            AttemptError::TimedOut(_) => self.policy.retry_timeouts,
+        } {
+            Some(StopReason::NotRetryable)
+        } else if self
+            .policy
+            .max_attempts
+            .is_some_and(|max| self.attempts >= max)
+        {
+            Some(StopReason::AttemptsExhausted)
+        } else {
+            None
+        };
+        if let Some(reason) = stop {
+            self.keep(error);
+            return Err(self.stop(reason));
+        }
+        let policy = &self.policy;
+        let scheduled = self
+            .backoff
+            .get_or_insert_with(|| Backoff::new(policy))
+            .next_delay();
+        let hinted = match &error {
+            AttemptError::Failed(e) => hint(e),
+            AttemptError::TimedOut(_) => None,
+        };
+        let delay = hinted.unwrap_or(scheduled);
+        if out_of_time(delay) {
+            self.keep(error);
+            return Err(self.stop(StopReason::TimeExhausted { budget }));
+        }
+        hook(&RetryEvent {
+            attempt: self.attempts,
+            error: &error,
+            delay,
+            hinted: hinted.is_some(),
+        });
+        self.keep(error);
+        Ok(delay)
+    }
+}
