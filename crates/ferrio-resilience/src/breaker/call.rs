@@ -62,6 +62,30 @@ impl<F, Fut: Future, C> Call<F, Fut, C> {
     }
 }
 
+impl<F, Fut, T, E, C> Call<F, Fut, C>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    C: FnMut(&Result<T, E>) -> Outcome,
+{
+    /// Records the finished call's outcome and gives its result.
+    fn finish(
+        &mut self,
+        outcome: Finished<Fut::Output>,
+        permit: CallPermit,
+    ) -> Result<T, BreakerError<E>> {
+        match outcome {
+            Finished::Output(result) => {
+                permit.record((self.classify)(&result));
+                result.map_err(BreakerError::Failed)
+            }
+            Finished::TimedOut(_) | Finished::Cancelled => {
+                unreachable!("a call without deadline is cancelled only in Cancelling")
+            }
+        }
+    }
+}
+
 impl<F, Fut, T, E, C> Future for Call<F, Fut, C>
 where
     F: FnOnce() -> Fut,
@@ -72,42 +96,48 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut checked = false;
+        // The first poll, kept short: the call often finishes at once.
+        if let State::Start = this.state {
+            if let Poll::Ready(c) = poll_cancelled(cx) {
+                this.state = State::Done;
+                return Poll::Ready(Err(BreakerError::Cancelled(c)));
+            }
+            let permit = match this.breaker.try_acquire() {
+                Ok(permit) => permit,
+                Err(open) => {
+                    this.state = State::Done;
+                    return Poll::Ready(Err(BreakerError::Open(open)));
+                }
+            };
+            let make = this.make.take().expect("`Call` started twice");
+            let mut work = Cancellable::limited(make(), None, None);
+            return match work.poll_finish(cx) {
+                Poll::Pending => {
+                    this.state = State::Running(work, permit);
+                    Poll::Pending
+                }
+                Poll::Ready(outcome) => {
+                    this.state = State::Done;
+                    Poll::Ready(this.finish(outcome, permit))
+                }
+            };
+        }
         loop {
             match std::mem::replace(&mut this.state, State::Done) {
-                State::Start => {
-                    if let Poll::Ready(c) = poll_cancelled(cx) {
-                        return Poll::Ready(Err(BreakerError::Cancelled(c)));
-                    }
-                    checked = true;
-                    let permit = match this.breaker.try_acquire() {
-                        Ok(permit) => permit,
-                        Err(open) => return Poll::Ready(Err(BreakerError::Open(open))),
-                    };
-                    let make = this.make.take().expect("`Call` started twice");
-                    this.state = State::Running(Cancellable::limited(make(), None, None), permit);
-                }
+                State::Start => unreachable!("the first poll starts the call"),
                 State::Running(mut work, permit) => {
-                    if !checked {
-                        if let Poll::Ready(c) = poll_cancelled(cx) {
-                            drop(permit);
-                            work.cancel();
-                            this.state = State::Cancelling(work, c);
-                            continue;
-                        }
+                    if let Poll::Ready(c) = poll_cancelled(cx) {
+                        drop(permit);
+                        work.cancel();
+                        this.state = State::Cancelling(work, c);
+                        continue;
                     }
                     return match work.poll_finish(cx) {
                         Poll::Pending => {
                             this.state = State::Running(work, permit);
                             Poll::Pending
                         }
-                        Poll::Ready(Finished::Output(result)) => {
-                            permit.record((this.classify)(&result));
-                            Poll::Ready(result.map_err(BreakerError::Failed))
-                        }
-                        Poll::Ready(Finished::TimedOut(_) | Finished::Cancelled) => {
-                            unreachable!("a call without deadline is cancelled only in Cancelling")
-                        }
+                        Poll::Ready(outcome) => Poll::Ready(this.finish(outcome, permit)),
                     };
                 }
                 State::Cancelling(mut work, c) => {

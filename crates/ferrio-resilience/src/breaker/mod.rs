@@ -165,7 +165,21 @@ impl CircuitBreaker {
     ///
     /// [`BreakerOpen`] while open (it says until when), or while half-open
     /// with every trial slot taken.
+    #[inline]
     pub fn try_acquire(&self) -> Result<CallPermit, BreakerOpen> {
+        let closed = self.inner.machine.borrow().acquire_closed();
+        if let Some(ticket) = closed {
+            return Ok(CallPermit {
+                breaker: self.clone(),
+                ticket,
+                recorded: false,
+            });
+        }
+        self.try_acquire_slow()
+    }
+
+    #[cold]
+    fn try_acquire_slow(&self) -> Result<CallPermit, BreakerOpen> {
         let read: &dyn Fn() -> Instant = &loop_time;
         let mut now = Now::lazy(read);
         let (admitted, transition) = self.inner.machine.borrow_mut().acquire(&mut now);
@@ -251,7 +265,21 @@ impl CircuitBreaker {
         self.publish(Some(t));
     }
 
+    #[inline]
     pub(crate) fn record(&self, ticket: Ticket, outcome: Outcome) {
+        if outcome == Outcome::Success
+            && self
+                .inner
+                .machine
+                .borrow_mut()
+                .record_closed_success(ticket)
+        {
+            return;
+        }
+        self.record_slow(ticket, outcome);
+    }
+
+    fn record_slow(&self, ticket: Ticket, outcome: Outcome) {
         let read: &dyn Fn() -> Instant = &loop_time;
         let transition =
             self.inner

@@ -34,6 +34,7 @@ impl CallPermit {
     }
 
     /// Records `outcome`.
+    #[inline]
     pub fn record(mut self, outcome: Outcome) {
         self.recorded = true;
         self.breaker.record(self.ticket, outcome);
@@ -46,6 +47,7 @@ impl CallPermit {
 }
 
 impl Drop for CallPermit {
+    #[inline]
     fn drop(&mut self) {
         if !self.recorded {
             self.breaker.record(self.ticket, Outcome::Ignore);

@@ -176,6 +176,32 @@ impl Machine {
         self.enter(State::Open { until }, now)
     }
 
+    /// The fast path of [`acquire`](Self::acquire): a closed breaker admits
+    /// at once, with no time and no transition.
+    #[inline]
+    pub(crate) fn acquire_closed(&self) -> Option<Ticket> {
+        match self.state {
+            State::Closed => Some(self.ticket(false)),
+            _ => None,
+        }
+    }
+
+    /// The fast path of [`record`](Self::record): a success of the current
+    /// closed generation without a window only resets the failure count.
+    /// `false` if the general path is needed.
+    #[inline]
+    pub(crate) fn record_closed_success(&mut self, ticket: Ticket) -> bool {
+        if ticket.generation == self.generation
+            && matches!(self.state, State::Closed)
+            && self.window.is_none()
+        {
+            self.consecutive = 0;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Admits a call, or says why not.
     pub(crate) fn acquire(
         &mut self,

@@ -31,24 +31,40 @@ pub(crate) enum Cancellable<F: Future> {
     /// No deadline, not cancelled: polled directly.
     Plain(Pin<Box<F>>),
     /// Under a ferrio timeout, for a deadline or after [`cancel`](Self::cancel).
-    Timed {
-        timeout: Timeout<Pin<Box<F>>>,
-        /// Set by `cancel`: a `TimeoutError` then means "cancelled by us".
-        cancelled: bool,
-    },
+    /// Boxed, so that a `Cancellable` is two words and moves cheaply.
+    Timed(Box<Timed<F>>),
     /// Transient, while switching from `Plain` to `Timed`.
     Switching,
+}
+
+pub(crate) struct Timed<F: Future> {
+    timeout: Timeout<Pin<Box<F>>>,
+    /// Set by `cancel`: a `TimeoutError` then means "cancelled by us".
+    cancelled: bool,
 }
 
 impl<F: Future> Cancellable<F> {
     /// `future` limited to `after` from its first poll (if given), and to the
     /// loop time `deadline` (if given), whichever comes first.
+    #[inline]
     pub(crate) fn limited(
         future: F,
         after: Option<Duration>,
         deadline: Option<Instant>,
     ) -> Cancellable<F> {
         let boxed = Box::pin(future);
+        if after.is_none() && deadline.is_none() {
+            return Cancellable::Plain(boxed);
+        }
+        Cancellable::timed(boxed, after, deadline)
+    }
+
+    #[cold]
+    fn timed(
+        boxed: Pin<Box<F>>,
+        after: Option<Duration>,
+        deadline: Option<Instant>,
+    ) -> Cancellable<F> {
         let timeout = match (after, deadline) {
             (None, None) => return Cancellable::Plain(boxed),
             (Some(after), None) => ferrio::timeout(after, boxed),
@@ -61,10 +77,10 @@ impl<F: Future> Cancellable<F> {
                 }
             }
         };
-        Cancellable::Timed {
+        Cancellable::Timed(Box::new(Timed {
             timeout,
             cancelled: false,
-        }
+        }))
     }
 
     /// Requests cancellation: the future gets one `Cancelled` at its next
@@ -74,34 +90,36 @@ impl<F: Future> Cancellable<F> {
         let now = ferrio::time();
         match std::mem::replace(self, Cancellable::Switching) {
             Cancellable::Plain(boxed) => {
-                *self = Cancellable::Timed {
+                *self = Cancellable::Timed(Box::new(Timed {
                     timeout: ferrio::timeout_at(Some(now), boxed),
                     cancelled: true,
-                };
+                }));
             }
-            Cancellable::Timed { timeout, .. } => {
+            Cancellable::Timed(mut timed) => {
                 // Fails only if the deadline already passed: then the
                 // future is being cancelled anyway.
-                let _ = timeout.handle().reschedule(Some(now));
-                *self = Cancellable::Timed {
-                    timeout,
-                    cancelled: true,
-                };
+                let _ = timed.timeout.handle().reschedule(Some(now));
+                timed.cancelled = true;
+                *self = Cancellable::Timed(timed);
             }
             Cancellable::Switching => unreachable!("Cancellable left switching"),
         }
     }
 
     /// Polls the future.
+    #[inline]
     pub(crate) fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<Finished<F::Output>> {
         match self {
             Cancellable::Plain(future) => future.as_mut().poll(cx).map(Finished::Output),
-            Cancellable::Timed { timeout, cancelled } => {
-                Pin::new(timeout).poll(cx).map(|outcome| match outcome {
-                    Ok(output) => Finished::Output(output),
-                    Err(_) if *cancelled => Finished::Cancelled,
-                    Err(e) => Finished::TimedOut(e),
-                })
+            Cancellable::Timed(timed) => {
+                let cancelled = timed.cancelled;
+                Pin::new(&mut timed.timeout)
+                    .poll(cx)
+                    .map(|outcome| match outcome {
+                        Ok(output) => Finished::Output(output),
+                        Err(_) if cancelled => Finished::Cancelled,
+                        Err(e) => Finished::TimedOut(e),
+                    })
             }
             Cancellable::Switching => unreachable!("Cancellable left switching"),
         }
@@ -112,10 +130,10 @@ impl<F: Future> std::fmt::Debug for Cancellable<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Cancellable::Plain(_) => f.write_str("Cancellable::Plain"),
-            Cancellable::Timed { timeout, cancelled } => f
+            Cancellable::Timed(timed) => f
                 .debug_struct("Cancellable::Timed")
-                .field("timeout", timeout)
-                .field("cancelled", cancelled)
+                .field("timeout", &timed.timeout)
+                .field("cancelled", &timed.cancelled)
                 .finish(),
             Cancellable::Switching => f.write_str("Cancellable::Switching"),
         }

@@ -236,6 +236,13 @@ impl RateLimiter {
         &self.inner.gate
     }
 
+    /// Takes `permits` now if no one is waiting and they are there: the
+    /// fast path of `try_acquire`, without the error.
+    #[inline]
+    pub(crate) fn take_now(&self, permits: u32) -> bool {
+        !self.gate().locked() && self.take(permits).is_ok()
+    }
+
     /// Takes the permits now, or says when they will be there.
     pub(crate) fn take(&self, permits: u32) -> Result<(), Instant> {
         self.take_at(permits, ferrio::time())

@@ -11,10 +11,11 @@ use ferrio::time::{Sleep, Timeout};
 use ferrio::Cancelled;
 
 use super::CallError;
-use crate::breaker::{CallPermit, CircuitBreaker, Outcome};
+use super::Pipeline;
+use crate::breaker::{CallPermit, Outcome};
 use crate::cancel::{poll_cancelled, Cancellable, Finished};
-use crate::limiter::{AcquireError, AcquireOwned, RateLimiter};
-use crate::retry::{AttemptError, Ledger, RetryError, RetryEvent, RetryPolicy, StopReason};
+use crate::limiter::{AcquireError, AcquireOwned};
+use crate::retry::{AttemptError, Ledger, RetryError, RetryEvent, StopReason};
 
 /// The default [`PipelineCall::classify`]: `Ok` succeeds, `Err` fails.
 pub type ByResult<T, E> = fn(&Result<T, E>) -> Outcome;
@@ -27,18 +28,16 @@ pub type NoHook<E> = fn(&RetryEvent<'_, CallError<E>>);
 
 /// A [`PipelineCall`] with the default refinements, as
 /// [`Pipeline::call`](super::Pipeline::call) returns it.
-pub type PlainCall<F, Fut, T, E> =
-    PipelineCall<F, Fut, E, RetryAll<E>, NoHint<E>, ByResult<T, E>, NoHook<E>>;
+pub type PlainCall<'p, F, Fut, T, E> =
+    PipelineCall<'p, F, Fut, E, RetryAll<E>, NoHint<E>, ByResult<T, E>, NoHook<E>>;
 
 /// The future returned by [`Pipeline::call`](super::Pipeline::call); its
 /// builder methods refine the call before it is awaited. Output:
 /// `Result<T, PipelineError<E>>`.
 #[must_use = "futures do nothing unless awaited"]
-pub struct PipelineCall<F, Fut: Future, E, P, H, C, O> {
+pub struct PipelineCall<'p, F, Fut: Future, E, P, H, C, O> {
+    pipeline: &'p Pipeline,
     make: F,
-    limiter: Option<RateLimiter>,
-    breaker: Option<CircuitBreaker>,
-    retry_open: bool,
     retry_if: P,
     hint: H,
     classify: C,
@@ -50,8 +49,9 @@ pub struct PipelineCall<F, Fut: Future, E, P, H, C, O> {
 enum State<Fut: Future> {
     /// About to start an attempt.
     Idle,
-    /// Waiting for a rate permit (bounded by the total budget).
-    Limiting(Option<CallPermit>, Timeout<AcquireOwned>),
+    /// Waiting for a rate permit (bounded by the total budget); boxed, to
+    /// keep the common states small.
+    Limiting(Option<CallPermit>, Box<Timeout<AcquireOwned>>),
     Running(Option<CallPermit>, Cancellable<Fut>),
     /// The caller was cancelled: waiting for the call's cleanup.
     Cancelling(Cancellable<Fut>, Cancelled),
@@ -59,22 +59,34 @@ enum State<Fut: Future> {
     Done,
 }
 
-pub(crate) fn new<F, Fut, T, E>(
-    make: F,
-    policy: RetryPolicy,
-    limiter: Option<RateLimiter>,
-    breaker: Option<CircuitBreaker>,
-    retry_open: bool,
-) -> PlainCall<F, Fut, T, E>
+/// How starting an attempt went.
+enum Started<Fut: Future, E> {
+    /// The call is made: poll it.
+    Call(Option<CallPermit>, Cancellable<Fut>),
+    /// Waiting for the limiter (the state is set).
+    Waiting,
+    /// The breaker refused: a failed attempt.
+    Refused(AttemptError<CallError<E>>),
+}
+
+/// What polling a call gave.
+enum Step<T, E> {
+    Value(T),
+    Failed(AttemptError<CallError<E>>),
+    /// The state is set; poll again now.
+    Again,
+    /// The state is set; wait.
+    Pending,
+}
+
+pub(crate) fn new<F, Fut, T, E>(pipeline: &Pipeline, make: F) -> PlainCall<'_, F, Fut, T, E>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
     PipelineCall {
+        pipeline,
         make,
-        limiter,
-        breaker,
-        retry_open,
         retry_if: |_| true,
         hint: |_| None,
         classify: |result| match result {
@@ -82,26 +94,24 @@ where
             Err(_) => Outcome::Failure,
         },
         on_retry: |_| {},
-        ledger: Ledger::new(policy),
+        ledger: Ledger::new(),
         state: State::Idle,
     }
 }
 
-impl<F, Fut: Future, E, P, H, C, O> PipelineCall<F, Fut, E, P, H, C, O> {
+impl<'p, F, Fut: Future, E, P, H, C, O> PipelineCall<'p, F, Fut, E, P, H, C, O> {
     /// Retries only the call errors for which `predicate` returns `true`
     /// (default: all). Timeouts follow the retry policy's
-    /// [`retry_timeouts`](RetryPolicy::retry_timeouts); a breaker refusal
+    /// [`retry_timeouts`](crate::retry::RetryPolicy::retry_timeouts); a breaker refusal
     /// is retried after its cool-down unless
-    /// [`Pipeline::retry_open`](super::Pipeline::retry_open) says not.
-    pub fn retry_if<P2>(self, predicate: P2) -> PipelineCall<F, Fut, E, P2, H, C, O>
+    /// [`Pipeline::retry_open`] says not.
+    pub fn retry_if<P2>(self, predicate: P2) -> PipelineCall<'p, F, Fut, E, P2, H, C, O>
     where
         P2: FnMut(&E) -> bool,
     {
         PipelineCall {
+            pipeline: self.pipeline,
             make: self.make,
-            limiter: self.limiter,
-            breaker: self.breaker,
-            retry_open: self.retry_open,
             retry_if: predicate,
             hint: self.hint,
             classify: self.classify,
@@ -114,15 +124,13 @@ impl<F, Fut: Future, E, P, H, C, O> PipelineCall<F, Fut, E, P, H, C, O> {
     /// A server-chosen delay carried by an error (`Retry-After`), used
     /// instead of the backoff delay (see [`Retry::hint`](crate::retry::Retry::hint)).
     /// A breaker refusal hints its own remaining cool-down.
-    pub fn hint<H2>(self, hint: H2) -> PipelineCall<F, Fut, E, P, H2, C, O>
+    pub fn hint<H2>(self, hint: H2) -> PipelineCall<'p, F, Fut, E, P, H2, C, O>
     where
         H2: FnMut(&E) -> Option<Duration>,
     {
         PipelineCall {
+            pipeline: self.pipeline,
             make: self.make,
-            limiter: self.limiter,
-            breaker: self.breaker,
-            retry_open: self.retry_open,
             retry_if: self.retry_if,
             hint,
             classify: self.classify,
@@ -135,12 +143,10 @@ impl<F, Fut: Future, E, P, H, C, O> PipelineCall<F, Fut, E, P, H, C, O> {
     /// What each result means to the circuit breaker (see
     /// [`Call::classify`](crate::breaker::Call::classify)). A timeout always
     /// counts as a failure, a cancellation never counts.
-    pub fn classify<C2>(self, classify: C2) -> PipelineCall<F, Fut, E, P, H, C2, O> {
+    pub fn classify<C2>(self, classify: C2) -> PipelineCall<'p, F, Fut, E, P, H, C2, O> {
         PipelineCall {
+            pipeline: self.pipeline,
             make: self.make,
-            limiter: self.limiter,
-            breaker: self.breaker,
-            retry_open: self.retry_open,
             retry_if: self.retry_if,
             hint: self.hint,
             classify,
@@ -151,15 +157,13 @@ impl<F, Fut: Future, E, P, H, C, O> PipelineCall<F, Fut, E, P, H, C, O> {
     }
 
     /// Calls `hook` before every retry (see [`Retry::on_retry`](crate::retry::Retry::on_retry)).
-    pub fn on_retry<O2>(self, hook: O2) -> PipelineCall<F, Fut, E, P, H, C, O2>
+    pub fn on_retry<O2>(self, hook: O2) -> PipelineCall<'p, F, Fut, E, P, H, C, O2>
     where
         O2: FnMut(&RetryEvent<'_, CallError<E>>),
     {
         PipelineCall {
+            pipeline: self.pipeline,
             make: self.make,
-            limiter: self.limiter,
-            breaker: self.breaker,
-            retry_open: self.retry_open,
             retry_if: self.retry_if,
             hint: self.hint,
             classify: self.classify,
@@ -170,7 +174,7 @@ impl<F, Fut: Future, E, P, H, C, O> PipelineCall<F, Fut, E, P, H, C, O> {
     }
 }
 
-impl<F, Fut, T, E, P, H, C, O> PipelineCall<F, Fut, E, P, H, C, O>
+impl<F, Fut, T, E, P, H, C, O> PipelineCall<'_, F, Fut, E, P, H, C, O>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
@@ -185,34 +189,78 @@ where
     }
 
     /// Starts an attempt: the breaker, then the limiter, then the call.
-    /// `Err` is a failed attempt (refused by the breaker).
-    fn start_attempt(&mut self) -> Result<(), AttemptError<CallError<E>>> {
-        let (after, deadline) = self.ledger.start();
-        let permit = match &self.breaker {
+    #[inline]
+    fn start_attempt(&mut self) -> Started<Fut, E> {
+        let pipeline = self.pipeline;
+        let (after, deadline) = self.ledger.start(&pipeline.retry);
+        let permit = match &pipeline.breaker {
             Some(breaker) => match breaker.try_acquire() {
                 Ok(permit) => Some(permit),
-                Err(open) => return Err(AttemptError::Failed(CallError::Open(open))),
+                Err(open) => return Started::Refused(AttemptError::Failed(CallError::Open(open))),
             },
             None => None,
         };
-        if let Some(limiter) = &self.limiter {
+        if let Some(limiter) = &pipeline.limiter {
             // The common case takes the permit at once, without a future.
-            if limiter.try_acquire(1).is_err() {
-                let wait = ferrio::timeout_at(deadline, limiter.acquire_owned(1));
+            if !limiter.take_now(1) {
+                let wait = Box::new(ferrio::timeout_at(deadline, limiter.acquire_owned(1)));
                 self.state = State::Limiting(permit, wait);
-                return Ok(());
+                return Started::Waiting;
             }
         }
-        let call = Cancellable::limited((self.make)(), after, deadline);
-        self.state = State::Running(permit, call);
-        Ok(())
+        Started::Call(permit, Cancellable::limited((self.make)(), after, deadline))
     }
 
-    /// Starts the call once the rate permit is there.
-    fn start_call(&mut self, permit: Option<CallPermit>) {
-        let (after, deadline) = self.ledger.limits();
-        let call = Cancellable::limited((self.make)(), after, deadline);
-        self.state = State::Running(permit, call);
+    /// Polls a running call (after the checkpoint unless `checked`).
+    #[inline]
+    fn poll_call(
+        &mut self,
+        permit: Option<CallPermit>,
+        mut call: Cancellable<Fut>,
+        checked: bool,
+        cx: &mut Context<'_>,
+    ) -> Step<T, E> {
+        if !checked {
+            if let Poll::Ready(c) = poll_cancelled(cx) {
+                drop(permit); // a cancelled call is not recorded
+                call.cancel();
+                self.state = State::Cancelling(call, c);
+                return Step::Again;
+            }
+        }
+        match call.poll_finish(cx) {
+            Poll::Pending => {
+                self.state = State::Running(permit, call);
+                Step::Pending
+            }
+            Poll::Ready(Finished::Output(result)) => {
+                if let Some(permit) = permit {
+                    permit.record((self.classify)(&result));
+                }
+                match result {
+                    Ok(value) => {
+                        self.state = State::Done;
+                        Step::Value(value)
+                    }
+                    Err(e) => Step::Failed(AttemptError::Failed(CallError::Failed(e))),
+                }
+            }
+            Poll::Ready(Finished::TimedOut(timeout)) => {
+                if let Some(permit) = permit {
+                    permit.failure();
+                }
+                Step::Failed(AttemptError::TimedOut(timeout))
+            }
+            Poll::Ready(Finished::Cancelled) => {
+                unreachable!("a running call is cancelled only in Cancelling")
+            }
+        }
+    }
+
+    /// The call, once the rate permit is there.
+    fn start_call(&mut self) -> Cancellable<Fut> {
+        let (after, deadline) = self.ledger.limits(&self.pipeline.retry);
+        Cancellable::limited((self.make)(), after, deadline)
     }
 
     /// After a failed attempt: the error that ends the call, or `None` with
@@ -221,7 +269,7 @@ where
         &mut self,
         error: AttemptError<CallError<E>>,
     ) -> Option<RetryError<CallError<E>>> {
-        let retry_open = self.retry_open;
+        let retry_open = self.pipeline.retry_open;
         let (retry_if, hint, on_retry) = (&mut self.retry_if, &mut self.hint, &mut self.on_retry);
         let retryable = |e: &CallError<E>| match e {
             CallError::Failed(e) => retry_if(e),
@@ -231,7 +279,10 @@ where
             CallError::Failed(e) => hint(e),
             CallError::Open(o) => o.retry_after(),
         };
-        match self.ledger.after_failure(error, retryable, hint, on_retry) {
+        match self
+            .ledger
+            .after_failure(&self.pipeline.retry, error, retryable, hint, on_retry)
+        {
             Ok(delay) => {
                 self.state = State::Sleeping(ferrio::sleep(delay));
                 None
@@ -244,7 +295,7 @@ where
     }
 }
 
-impl<F, Fut, T, E, P, H, C, O> Future for PipelineCall<F, Fut, E, P, H, C, O>
+impl<F, Fut, T, E, P, H, C, O> Future for PipelineCall<'_, F, Fut, E, P, H, C, O>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
@@ -260,18 +311,19 @@ where
         // Whether this poll already passed a cancellation point.
         let mut checked = false;
         loop {
-            let failure = match std::mem::replace(&mut this.state, State::Done) {
+            let step = match std::mem::replace(&mut this.state, State::Done) {
                 State::Idle => {
                     if let Poll::Ready(c) = poll_cancelled(cx) {
                         return Poll::Ready(Err(this.stop(StopReason::Cancelled(c))));
                     }
                     checked = true;
                     match this.start_attempt() {
-                        Ok(()) => continue,
-                        Err(failure) => failure,
+                        Started::Call(permit, call) => this.poll_call(permit, call, true, cx),
+                        Started::Waiting => Step::Again,
+                        Started::Refused(failure) => Step::Failed(failure),
                     }
                 }
-                State::Limiting(permit, mut wait) => match Pin::new(&mut wait).poll(cx) {
+                State::Limiting(permit, mut wait) => match Pin::new(&mut *wait).poll(cx) {
                     Poll::Pending => {
                         this.state = State::Limiting(permit, wait);
                         return Poll::Pending;
@@ -279,8 +331,8 @@ where
                     Poll::Ready(Ok(Ok(()))) => {
                         // The acquire was the cancellation point.
                         checked = true;
-                        this.start_call(permit);
-                        continue;
+                        let call = this.start_call();
+                        this.poll_call(permit, call, true, cx)
                     }
                     Poll::Ready(Ok(Err(AcquireError::Cancelled(c)))) => {
                         return Poll::Ready(Err(this.stop(StopReason::Cancelled(c))));
@@ -290,42 +342,9 @@ where
                     }
                     // The budget ran out while waiting for the limiter; the
                     // breaker permit is dropped unrecorded.
-                    Poll::Ready(Err(timeout)) => AttemptError::TimedOut(timeout),
+                    Poll::Ready(Err(timeout)) => Step::Failed(AttemptError::TimedOut(timeout)),
                 },
-                State::Running(permit, mut call) => {
-                    if !checked {
-                        if let Poll::Ready(c) = poll_cancelled(cx) {
-                            drop(permit); // a cancelled call is not recorded
-                            call.cancel();
-                            this.state = State::Cancelling(call, c);
-                            continue;
-                        }
-                    }
-                    match call.poll_finish(cx) {
-                        Poll::Pending => {
-                            this.state = State::Running(permit, call);
-                            return Poll::Pending;
-                        }
-                        Poll::Ready(Finished::Output(result)) => {
-                            if let Some(permit) = permit {
-                                permit.record((this.classify)(&result));
-                            }
-                            match result {
-                                Ok(value) => return Poll::Ready(Ok(value)),
-                                Err(e) => AttemptError::Failed(CallError::Failed(e)),
-                            }
-                        }
-                        Poll::Ready(Finished::TimedOut(timeout)) => {
-                            if let Some(permit) = permit {
-                                permit.failure();
-                            }
-                            AttemptError::TimedOut(timeout)
-                        }
-                        Poll::Ready(Finished::Cancelled) => {
-                            unreachable!("a running call is cancelled only in Cancelling")
-                        }
-                    }
-                }
+                State::Running(permit, call) => this.poll_call(permit, call, checked, cx),
                 State::Cancelling(mut call, c) => match call.poll_finish(cx) {
                     Poll::Pending => {
                         this.state = State::Cancelling(call, c);
@@ -340,10 +359,12 @@ where
                         return Poll::Pending;
                     }
                     Poll::Ready(Ok(())) => {
+                        // The sleep was the cancellation point.
                         checked = true;
                         match this.start_attempt() {
-                            Ok(()) => continue,
-                            Err(failure) => failure,
+                            Started::Call(permit, call) => this.poll_call(permit, call, true, cx),
+                            Started::Waiting => Step::Again,
+                            Started::Refused(failure) => Step::Failed(failure),
                         }
                     }
                     Poll::Ready(Err(c)) => {
@@ -352,17 +373,24 @@ where
                 },
                 State::Done => panic!("`PipelineCall` polled after it completed"),
             };
-            if let Some(err) = this.after_failure(failure) {
-                return Poll::Ready(Err(err));
+            match step {
+                Step::Value(value) => return Poll::Ready(Ok(value)),
+                Step::Pending => return Poll::Pending,
+                Step::Again => {}
+                Step::Failed(failure) => {
+                    if let Some(err) = this.after_failure(failure) {
+                        return Poll::Ready(Err(err));
+                    }
+                }
             }
         }
     }
 }
 
 // The call is boxed (see `Cancellable`); no other field is pinned.
-impl<F, Fut: Future, E, P, H, C, O> Unpin for PipelineCall<F, Fut, E, P, H, C, O> {}
+impl<F, Fut: Future, E, P, H, C, O> Unpin for PipelineCall<'_, F, Fut, E, P, H, C, O> {}
 
-impl<F, Fut: Future, E, P, H, C, O> fmt::Debug for PipelineCall<F, Fut, E, P, H, C, O> {
+impl<F, Fut: Future, E, P, H, C, O> fmt::Debug for PipelineCall<'_, F, Fut, E, P, H, C, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             State::Idle => "idle",
@@ -375,8 +403,7 @@ impl<F, Fut: Future, E, P, H, C, O> fmt::Debug for PipelineCall<F, Fut, E, P, H,
         f.debug_struct("PipelineCall")
             .field("state", &state)
             .field("attempts", &self.ledger.attempts())
-            .field("limiter", &self.limiter.is_some())
-            .field("breaker", &self.breaker.is_some())
+            .field("pipeline", self.pipeline)
             .finish_non_exhaustive()
     }
 }

@@ -114,7 +114,10 @@ impl Pipeline {
     /// Retries as `policy` says (its attempt timeout, if any, is replaced
     /// by [`timeout`](Self::timeout) when that is set).
     pub fn retry(mut self, policy: RetryPolicy) -> Pipeline {
-        self.retry = policy;
+        self.retry = match self.timeout {
+            Some(limit) => policy.attempt_timeout(limit),
+            None => policy,
+        };
         self
     }
 
@@ -123,6 +126,7 @@ impl Pipeline {
     /// failure (see [`RetryPolicy::retry_timeouts`]).
     pub fn timeout(mut self, limit: Duration) -> Pipeline {
         self.timeout = Some(limit);
+        self.retry = self.retry.attempt_timeout(limit);
         self
     }
 
@@ -146,7 +150,9 @@ impl Pipeline {
         self
     }
 
-    /// Makes the call `make` builds through every layer. Refine it with
+    /// Makes the call `make` builds through every layer (the future borrows
+    /// the pipeline; clone the pipeline into a task to call from there).
+    /// Refine it with
     /// [`PipelineCall::retry_if`], [`hint`](PipelineCall::hint),
     /// [`classify`](PipelineCall::classify) and
     /// [`on_retry`](PipelineCall::on_retry).
@@ -160,21 +166,11 @@ impl Pipeline {
     /// output is then `Err` with [`StopReason::Cancelled`](crate::retry::StopReason::Cancelled)
     /// holding the caller's `Cancelled`. Dropping the future drops the call
     /// without cleanup.
-    pub fn call<F, Fut, T, E>(&self, make: F) -> PlainCall<F, Fut, T, E>
+    pub fn call<F, Fut, T, E>(&self, make: F) -> PlainCall<'_, F, Fut, T, E>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let policy = match self.timeout {
-            Some(limit) => self.retry.attempt_timeout(limit),
-            None => self.retry,
-        };
-        call::new(
-            make,
-            policy,
-            self.limiter.clone(),
-            self.breaker.clone(),
-            self.retry_open,
-        )
+        call::new(self, make)
     }
 }

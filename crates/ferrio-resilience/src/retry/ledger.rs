@@ -9,20 +9,18 @@ use super::{AttemptError, Backoff, RetryError, RetryEvent, RetryPolicy, StopReas
 
 #[derive(Debug)]
 pub(crate) struct Ledger<E> {
-    policy: RetryPolicy,
     attempts: u32,
     errors: VecDeque<AttemptError<E>>,
     dropped: u32,
     /// End of the total budget, fixed when the first attempt starts.
     deadline: Option<Instant>,
     /// Created at the first retry, so a first-time success draws no seed.
-    backoff: Option<Backoff>,
+    backoff: Option<Box<Backoff>>,
 }
 
 impl<E> Ledger<E> {
-    pub(crate) fn new(policy: RetryPolicy) -> Ledger<E> {
+    pub(crate) fn new() -> Ledger<E> {
         Ledger {
-            policy,
             attempts: 0,
             errors: VecDeque::new(),
             dropped: 0,
@@ -31,37 +29,34 @@ impl<E> Ledger<E> {
         }
     }
 
-    pub(crate) fn policy(&self) -> &RetryPolicy {
-        &self.policy
-    }
-
     pub(crate) fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// Counts a new attempt; returns its time limits: the per-attempt
     /// timeout and the end of the total budget.
-    pub(crate) fn start(&mut self) -> (Option<Duration>, Option<Instant>) {
+    #[inline]
+    pub(crate) fn start(&mut self, policy: &RetryPolicy) -> (Option<Duration>, Option<Instant>) {
         self.attempts += 1;
         if self.attempts == 1 {
-            if let Some(budget) = self.policy.max_elapsed {
+            if let Some(budget) = policy.max_elapsed {
                 self.deadline = Some(ferrio::time() + budget);
             }
         }
-        (self.policy.attempt_timeout, self.deadline)
+        (policy.attempt_timeout, self.deadline)
     }
 
     /// The current attempt's time limits (as [`start`](Self::start) gave).
-    pub(crate) fn limits(&self) -> (Option<Duration>, Option<Instant>) {
-        (self.policy.attempt_timeout, self.deadline)
+    pub(crate) fn limits(&self, policy: &RetryPolicy) -> (Option<Duration>, Option<Instant>) {
+        (policy.attempt_timeout, self.deadline)
     }
 
-    fn keep(&mut self, error: AttemptError<E>) {
-        if self.policy.keep_errors == 0 {
+    fn keep(&mut self, keep: usize, error: AttemptError<E>) {
+        if keep == 0 {
             self.dropped = self.dropped.saturating_add(1);
             return;
         }
-        if self.errors.len() == self.policy.keep_errors {
+        if self.errors.len() == keep {
             self.errors.pop_front();
             self.dropped = self.dropped.saturating_add(1);
         }
@@ -83,6 +78,7 @@ impl<E> Ledger<E> {
     /// attempt's own errors; `hook` is told about a retry before it sleeps.
     pub(crate) fn after_failure(
         &mut self,
+        policy: &RetryPolicy,
         error: AttemptError<E>,
         retryable: impl FnOnce(&E) -> bool,
         hint: impl FnOnce(&E) -> Option<Duration>,
@@ -94,31 +90,26 @@ impl<E> Ledger<E> {
             (Some(deadline), Some(now)) => now + delay >= deadline,
             _ => false,
         };
-        let budget = self.policy.max_elapsed.unwrap_or_default();
+        let budget = policy.max_elapsed.unwrap_or_default();
         let stop = if out_of_time(Duration::ZERO) {
             Some(StopReason::TimeExhausted { budget })
         } else if !match &error {
             AttemptError::Failed(e) => retryable(e),
-            AttemptError::TimedOut(_) => self.policy.retry_timeouts,
+            AttemptError::TimedOut(_) => policy.retry_timeouts,
         } {
             Some(StopReason::NotRetryable)
-        } else if self
-            .policy
-            .max_attempts
-            .is_some_and(|max| self.attempts >= max)
-        {
+        } else if policy.max_attempts.is_some_and(|max| self.attempts >= max) {
             Some(StopReason::AttemptsExhausted)
         } else {
             None
         };
         if let Some(reason) = stop {
-            self.keep(error);
+            self.keep(policy.keep_errors, error);
             return Err(self.stop(reason));
         }
-        let policy = &self.policy;
         let scheduled = self
             .backoff
-            .get_or_insert_with(|| Backoff::new(policy))
+            .get_or_insert_with(|| Box::new(Backoff::new(policy)))
             .next_delay();
         let hinted = match &error {
             AttemptError::Failed(e) => hint(e),
@@ -126,7 +117,7 @@ impl<E> Ledger<E> {
         };
         let delay = hinted.unwrap_or(scheduled);
         if out_of_time(delay) {
-            self.keep(error);
+            self.keep(policy.keep_errors, error);
             return Err(self.stop(StopReason::TimeExhausted { budget }));
         }
         hook(&RetryEvent {
@@ -135,7 +126,7 @@ impl<E> Ledger<E> {
             delay,
             hinted: hinted.is_some(),
         });
-        self.keep(error);
+        self.keep(policy.keep_errors, error);
         Ok(delay)
     }
 }

@@ -128,7 +128,8 @@ where
         hint: |_| None,
         on_retry: |_| {},
         state: State::Idle,
-        ledger: Ledger::new(policy),
+        policy,
+        ledger: Ledger::new(),
     }
 }
 
@@ -141,6 +142,7 @@ pub struct Retry<F, Fut: Future, E, P, H, O> {
     hint: H,
     on_retry: O,
     state: State<Fut>,
+    policy: RetryPolicy,
     ledger: Ledger<E>,
 }
 
@@ -168,6 +170,7 @@ impl<F, Fut: Future, E, P, H, O> Retry<F, Fut, E, P, H, O> {
             hint: self.hint,
             on_retry: self.on_retry,
             state: self.state,
+            policy: self.policy,
             ledger: self.ledger,
         }
     }
@@ -186,6 +189,7 @@ impl<F, Fut: Future, E, P, H, O> Retry<F, Fut, E, P, H, O> {
             hint,
             on_retry: self.on_retry,
             state: self.state,
+            policy: self.policy,
             ledger: self.ledger,
         }
     }
@@ -202,6 +206,7 @@ impl<F, Fut: Future, E, P, H, O> Retry<F, Fut, E, P, H, O> {
             hint: self.hint,
             on_retry: hook,
             state: self.state,
+            policy: self.policy,
             ledger: self.ledger,
         }
     }
@@ -221,7 +226,7 @@ where
     O: FnMut(&RetryEvent<'_, E>),
 {
     fn start_attempt(&mut self) -> Cancellable<Fut> {
-        let (after, deadline) = self.ledger.start();
+        let (after, deadline) = self.ledger.start(&self.policy);
         Cancellable::limited((self.make)(), after, deadline)
     }
 
@@ -229,7 +234,10 @@ where
     /// with the backoff sleep set up.
     fn after_failure(&mut self, error: AttemptError<E>) -> Option<RetryError<E>> {
         let (retry_if, hint, on_retry) = (&mut self.retry_if, &mut self.hint, &mut self.on_retry);
-        match self.ledger.after_failure(error, retry_if, hint, on_retry) {
+        match self
+            .ledger
+            .after_failure(&self.policy, error, retry_if, hint, on_retry)
+        {
             Ok(delay) => {
                 self.state = State::Sleeping(ferrio::sleep(delay));
                 None
@@ -254,18 +262,39 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        // The first poll, kept short: the checkpoint, then the first attempt,
+        // which often finishes at once.
+        if let State::Idle = this.state {
+            if let Poll::Ready(c) = poll_cancelled(cx) {
+                return Poll::Ready(Err(this.stop(StopReason::Cancelled(c))));
+            }
+            let mut attempt = this.start_attempt();
+            let error = match attempt.poll_finish(cx) {
+                Poll::Pending => {
+                    this.state = State::Running(attempt);
+                    return Poll::Pending;
+                }
+                Poll::Ready(Finished::Output(Ok(value))) => {
+                    this.state = State::Done;
+                    return Poll::Ready(Ok(value));
+                }
+                Poll::Ready(Finished::Output(Err(e))) => AttemptError::Failed(e),
+                Poll::Ready(Finished::TimedOut(e)) => AttemptError::TimedOut(e),
+                Poll::Ready(Finished::Cancelled) => {
+                    unreachable!("a running attempt is cancelled only in Cancelling")
+                }
+            };
+            drop(attempt);
+            if let Some(err) = this.after_failure(error) {
+                return Poll::Ready(Err(err));
+            }
+        }
         // Whether this poll has already passed a cancellation point of the
         // caller's (the checkpoint, or a sleep that completed).
         let mut checked = false;
         loop {
             match std::mem::replace(&mut this.state, State::Done) {
-                State::Idle => {
-                    if let Poll::Ready(c) = poll_cancelled(cx) {
-                        return Poll::Ready(Err(this.stop(StopReason::Cancelled(c))));
-                    }
-                    checked = true;
-                    this.state = State::Running(this.start_attempt());
-                }
+                State::Idle => unreachable!("the first poll starts the first attempt"),
                 State::Running(mut attempt) => {
                     if !checked {
                         if let Poll::Ready(c) = poll_cancelled(cx) {
@@ -336,7 +365,7 @@ impl<F, Fut: Future, E, P, H, O> fmt::Debug for Retry<F, Fut, E, P, H, O> {
             State::Done => "done",
         };
         f.debug_struct("Retry")
-            .field("policy", self.ledger.policy())
+            .field("policy", &self.policy)
             .field("state", &state)
             .field("attempts", &self.ledger.attempts())
             .finish_non_exhaustive()
