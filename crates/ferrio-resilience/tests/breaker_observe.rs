@@ -144,3 +144,31 @@ async fn the_registry_keeps_one_breaker_per_key() {
     assert!(registry.remove("fragile.example").is_some());
     assert!(registry.is_empty());
 }
+
+#[ferrio::test]
+async fn a_cancelled_trial_call_frees_its_slot_and_decides_nothing() {
+    let b = CircuitBreaker::new(
+        BreakerConfig::default()
+            .consecutive_failures(1)
+            .cool_down(secs(5)),
+    );
+    let _ = b.call(|| async { Err::<(), _>("down") }).await;
+    ferrio::sleep(secs(5)).await.unwrap();
+    let b2 = b.clone();
+    let trial = ferrio::spawn(async move {
+        b2.call(|| async {
+            ferrio::sleep(secs(60)).await.map_err(Error::Cancelled)?;
+            Ok::<_, Error>(())
+        })
+        .await
+    });
+    ferrio::sleep(secs(1)).await.unwrap();
+    assert_eq!(b.stats().trials_in_flight, 1);
+    assert!(b.try_acquire().is_err(), "the only trial slot is taken");
+    trial.cancel();
+    assert!(trial.await.unwrap_err().is_cancelled());
+    assert_eq!(b.state(), CircuitState::HalfOpen, "a cancellation decides nothing");
+    assert_eq!(b.stats().trials_in_flight, 0);
+    b.call(|| async { Ok::<_, Error>(()) }).await.unwrap();
+    assert_eq!(b.state(), CircuitState::Closed);
+}

@@ -73,3 +73,30 @@ async fn a_timeout_around_acquire_takes_nothing() {
     ferrio::sleep(ms(500)).await.unwrap();
     limiter.try_acquire(1).unwrap();
 }
+
+#[ferrio::test]
+async fn an_owned_acquire_moves_into_a_task_and_cancels_cleanly() {
+    let limiter = RateLimiter::per_second(2, 1);
+    limiter.acquire(1).await.unwrap();
+    let waits: Vec<_> = (0..3)
+        .map(|_| {
+            let acquire = limiter.acquire_owned(1);
+            ferrio::spawn(async move {
+                acquire.await?;
+                Ok::<_, AcquireError>(ferrio::time())
+            })
+        })
+        .collect();
+    let start = ferrio::time();
+    ferrio::yield_now().await.unwrap();
+    assert_eq!(limiter.waiting(), 3);
+    let mut waits = waits.into_iter();
+    let first = waits.next().unwrap();
+    let second = waits.next().unwrap();
+    let third = waits.next().unwrap();
+    second.cancel();
+    assert!(second.await.unwrap_err().is_cancelled());
+    assert_eq!(first.await.unwrap().unwrap() - start, ms(500));
+    // The cancelled one took nothing: the third is served next, at 1 s.
+    assert_eq!(third.await.unwrap().unwrap() - start, ms(1000));
+}
