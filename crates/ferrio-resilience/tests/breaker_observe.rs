@@ -167,7 +167,11 @@ async fn a_cancelled_trial_call_frees_its_slot_and_decides_nothing() {
     assert!(b.try_acquire().is_err(), "the only trial slot is taken");
     trial.cancel();
     assert!(trial.await.unwrap_err().is_cancelled());
-    assert_eq!(b.state(), CircuitState::HalfOpen, "a cancellation decides nothing");
+    assert_eq!(
+        b.state(),
+        CircuitState::HalfOpen,
+        "a cancellation decides nothing"
+    );
     assert_eq!(b.stats().trials_in_flight, 0);
     b.call(|| async { Ok::<_, Error>(()) }).await.unwrap();
     assert_eq!(b.state(), CircuitState::Closed);

@@ -7,26 +7,41 @@ use std::time::{Duration, Instant};
 
 use super::{AttemptError, Backoff, RetryError, RetryEvent, RetryPolicy, StopReason};
 
+/// Small until the first failure: a call that succeeds at once carries
+/// three words of bookkeeping and allocates none.
 #[derive(Debug)]
 pub(crate) struct Ledger<E> {
     attempts: u32,
-    errors: VecDeque<AttemptError<E>>,
-    dropped: u32,
     /// End of the total budget, fixed when the first attempt starts.
     deadline: Option<Instant>,
-    /// Created at the first retry, so a first-time success draws no seed.
-    backoff: Option<Box<Backoff>>,
+    /// Created at the first failure.
+    failures: Option<Box<Failures<E>>>,
+}
+
+#[derive(Debug)]
+struct Failures<E> {
+    errors: VecDeque<AttemptError<E>>,
+    dropped: u32,
+    backoff: Option<Backoff>,
 }
 
 impl<E> Ledger<E> {
-    pub(crate) fn new() -> Ledger<E> {
+    pub(crate) const fn new() -> Ledger<E> {
         Ledger {
             attempts: 0,
-            errors: VecDeque::new(),
-            dropped: 0,
             deadline: None,
-            backoff: None,
+            failures: None,
         }
+    }
+
+    fn failures(&mut self) -> &mut Failures<E> {
+        self.failures.get_or_insert_with(|| {
+            Box::new(Failures {
+                errors: VecDeque::new(),
+                dropped: 0,
+                backoff: None,
+            })
+        })
     }
 
     pub(crate) fn attempts(&self) -> u32 {
@@ -52,24 +67,29 @@ impl<E> Ledger<E> {
     }
 
     fn keep(&mut self, keep: usize, error: AttemptError<E>) {
+        let f = self.failures();
         if keep == 0 {
-            self.dropped = self.dropped.saturating_add(1);
+            f.dropped = f.dropped.saturating_add(1);
             return;
         }
-        if self.errors.len() == keep {
-            self.errors.pop_front();
-            self.dropped = self.dropped.saturating_add(1);
+        if f.errors.len() == keep {
+            f.errors.pop_front();
+            f.dropped = f.dropped.saturating_add(1);
         }
-        self.errors.push_back(error);
+        f.errors.push_back(error);
     }
 
     /// Ends the loop.
     pub(crate) fn stop(&mut self, reason: StopReason) -> RetryError<E> {
+        let (errors, dropped) = match self.failures.take() {
+            Some(f) => (f.errors, f.dropped),
+            None => (VecDeque::new(), 0),
+        };
         RetryError {
             reason,
             attempts: self.attempts,
-            errors: std::mem::take(&mut self.errors),
-            dropped: self.dropped,
+            errors,
+            dropped,
         }
     }
 
@@ -108,8 +128,9 @@ impl<E> Ledger<E> {
             return Err(self.stop(reason));
         }
         let scheduled = self
+            .failures()
             .backoff
-            .get_or_insert_with(|| Box::new(Backoff::new(policy)))
+            .get_or_insert_with(|| Backoff::new(policy))
             .next_delay();
         let hinted = match &error {
             AttemptError::Failed(e) => hint(e),
