@@ -9,17 +9,18 @@
 //! ```
 //!
 //! Each workload awaits `CALLS` calls (`FERRIO_BENCH_CALLS`, default
-//! 500,000) in a loop inside one task on a real-clock loop; the call is an
+//! 50,000) in a loop inside one task on a real-clock loop; the call is an
 //! `async fn` that is ready at once and returns `Ok(i * 31)`, and every
 //! result is summed into a checksum that is checked, so none of it can be
 //! optimised away. Rounds interleave the workloads (`FERRIO_BENCH_RUNS`,
-//! default 15, after one warm-up round); the median and the best round's
+//! default 61, after one warm-up round); the median and the best round's
 //! ns/call are printed. The process first pins itself to CPU 0.
 //!
 //! The verdict uses the best round: these machines are shared, and another
 //! process on the core can only add time, never remove it, so the fastest
-//! of many rounds is the closest to the cost of the code itself (Python's
-//! `timeit` documentation makes the same argument). The median is printed
+//! of many short rounds (a few milliseconds each, shorter than a scheduler
+//! time slice) is the closest to the cost of the code itself — Python's
+//! `timeit` documentation makes the same argument. The median is printed
 //! beside it to show the noise.
 //!
 //! - `bare`: `call(i).await` — the baseline.
@@ -43,12 +44,12 @@ use ferrio_resilience::limiter::RateLimiter;
 use ferrio_resilience::retry::{retry, RetryPolicy};
 use ferrio_resilience::Pipeline;
 
-/// Calls per run (`FERRIO_BENCH_CALLS`, default 500,000).
+/// Calls per run (`FERRIO_BENCH_CALLS`, default 50,000).
 static CALLS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
     std::env::var("FERRIO_BENCH_CALLS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(500_000)
+        .unwrap_or(50_000)
 });
 
 #[derive(Debug)]
@@ -201,7 +202,7 @@ fn main() {
     let runs: usize = std::env::var("FERRIO_BENCH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(15);
+        .unwrap_or(61);
     println!(
         "resilience overhead around a ready call: {} calls per run, {runs} rounds, {}",
         *CALLS,

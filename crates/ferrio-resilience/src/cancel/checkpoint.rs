@@ -9,12 +9,14 @@
 //!
 //! Registering and unregistering a waiter on every check costs a wait-list
 //! insertion and removal (the largest part of a resilience call's overhead
-//! when the call itself is ready at once), so the thread keeps one waiter
-//! registered for the task that checked last, and a check by that same
-//! task only re-polls it: a flag test and a waker comparison. A check by
-//! another task moves the waiter to it. The waiter holds that task's waker
-//! (a reference to its header, not its future) until another task checks
-//! or the thread exits.
+//! when the call itself is ready at once), so each thread keeps one waiter
+//! registered and every check re-polls it: the running task's cancellation
+//! test, and a waker comparison (the waker is replaced when another task
+//! checks). Which task's waker it holds does not matter — the event is
+//! never set, so it never wakes anyone; a cancellation wakes its task
+//! directly. It holds the last checking task's waker (a reference to that
+//! task's header, not its future) until another task checks or the thread
+//! exits.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -22,15 +24,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use ferrio::sync::{Event, EventWait};
-use ferrio::{Cancelled, TaskRef};
+use ferrio::Cancelled;
 
 thread_local! {
     /// The event nobody sets: one per thread, for the thread's lifetime
     /// (leaked once, so that the registered wait can be kept across checks).
     static NEVER_SET: &'static Event = Box::leak(Box::new(Event::new()));
 
-    /// The waiter kept registered, and the task it belongs to.
-    static KEPT: RefCell<Option<(TaskRef, EventWait<'static>)>> = const { RefCell::new(None) };
+    /// The waiter kept registered.
+    static KEPT: RefCell<Option<EventWait<'static>>> = const { RefCell::new(None) };
 }
 
 /// Delivers the running task's pending cancellation (or that of a cancel
@@ -41,18 +43,9 @@ thread_local! {
 /// schedules it).
 #[inline]
 pub(crate) fn poll_cancelled(cx: &mut Context<'_>) -> Poll<Cancelled> {
-    let Some(task) = ferrio::task::current() else {
-        return poll_once(cx);
-    };
     KEPT.with(|kept| {
         let mut kept = kept.borrow_mut();
-        let wait = match &mut *kept {
-            Some((owner, wait)) if *owner == task => wait,
-            slot => {
-                let event: &'static Event = NEVER_SET.with(|e| *e);
-                &mut slot.insert((task, event.wait())).1
-            }
-        };
+        let wait = kept.get_or_insert_with(|| NEVER_SET.with(|event| event.wait()));
         match Pin::new(wait).poll(cx) {
             Poll::Ready(Err(cancelled)) => {
                 // That wait is finished: the next check registers anew.
@@ -65,18 +58,6 @@ pub(crate) fn poll_cancelled(cx: &mut Context<'_>) -> Poll<Cancelled> {
                 Poll::Pending
             }
             Poll::Pending => Poll::Pending,
-        }
-    })
-}
-
-/// The check outside a task: a wait registered and dropped at once.
-#[cold]
-fn poll_once(cx: &mut Context<'_>) -> Poll<Cancelled> {
-    NEVER_SET.with(|event| {
-        let mut wait = event.wait();
-        match Pin::new(&mut wait).poll(cx) {
-            Poll::Ready(Err(cancelled)) => Poll::Ready(cancelled),
-            Poll::Ready(Ok(())) | Poll::Pending => Poll::Pending,
         }
     })
 }
@@ -127,7 +108,7 @@ mod tests {
     }
 
     #[test]
-    fn the_kept_waiter_follows_the_task_that_checks() {
+    fn the_kept_waiter_serves_every_task_that_checks() {
         let outcome = run(async {
             let check = || poll_fn(|cx| Poll::Ready(poll_cancelled(cx).is_ready()));
             // Two tasks checking in turn, then one cancelled.

@@ -66,13 +66,14 @@ enum Started<Fut: Future, E> {
     /// Waiting for the limiter (the state is set).
     Waiting,
     /// The breaker refused: a failed attempt.
-    Refused(AttemptError<CallError<E>>),
+    Refused(Box<AttemptError<CallError<E>>>),
 }
 
 /// What polling a call gave.
 enum Step<T, E> {
     Value(T),
-    Failed(AttemptError<CallError<E>>),
+    /// Boxed (failures are the slow path), so that a step is two words.
+    Failed(Box<AttemptError<CallError<E>>>),
     /// The state is set; poll again now.
     Again,
     /// The state is set; wait.
@@ -189,14 +190,16 @@ where
     }
 
     /// Starts an attempt: the breaker, then the limiter, then the call.
-    #[inline]
+    #[inline(always)]
     fn start_attempt(&mut self) -> Started<Fut, E> {
         let pipeline = self.pipeline;
         let (after, deadline) = self.ledger.start(&pipeline.retry);
         let permit = match &pipeline.breaker {
             Some(breaker) => match breaker.try_acquire() {
                 Ok(permit) => Some(permit),
-                Err(open) => return Started::Refused(AttemptError::Failed(CallError::Open(open))),
+                Err(open) => {
+                    return Started::Refused(Box::new(AttemptError::Failed(CallError::Open(open))))
+                }
             },
             None => None,
         };
@@ -212,7 +215,7 @@ where
     }
 
     /// Polls a running call (after the checkpoint unless `checked`).
-    #[inline]
+    #[inline(always)]
     fn poll_call(
         &mut self,
         permit: Option<CallPermit>,
@@ -242,14 +245,14 @@ where
                         self.state = State::Done;
                         Step::Value(value)
                     }
-                    Err(e) => Step::Failed(AttemptError::Failed(CallError::Failed(e))),
+                    Err(e) => Step::Failed(Box::new(AttemptError::Failed(CallError::Failed(e)))),
                 }
             }
             Poll::Ready(Finished::TimedOut(timeout)) => {
                 if let Some(permit) = permit {
                     permit.failure();
                 }
-                Step::Failed(AttemptError::TimedOut(timeout))
+                Step::Failed(Box::new(AttemptError::TimedOut(timeout)))
             }
             Poll::Ready(Finished::Cancelled) => {
                 unreachable!("a running call is cancelled only in Cancelling")
@@ -310,19 +313,32 @@ where
         let this = self.get_mut();
         // Whether this poll already passed a cancellation point.
         let mut checked = false;
-        loop {
-            let step = match std::mem::replace(&mut this.state, State::Done) {
-                State::Idle => {
-                    if let Poll::Ready(c) = poll_cancelled(cx) {
-                        return Poll::Ready(Err(this.stop(StopReason::Cancelled(c))));
-                    }
-                    checked = true;
-                    match this.start_attempt() {
-                        Started::Call(permit, call) => this.poll_call(permit, call, true, cx),
-                        Started::Waiting => Step::Again,
-                        Started::Refused(failure) => Step::Failed(failure),
+        // The first poll, straight through: the checkpoint, the first
+        // attempt, and — the common case — its result.
+        if let State::Idle = this.state {
+            if let Poll::Ready(c) = poll_cancelled(cx) {
+                return Poll::Ready(Err(this.stop(StopReason::Cancelled(c))));
+            }
+            checked = true;
+            let step = match this.start_attempt() {
+                Started::Call(permit, call) => this.poll_call(permit, call, true, cx),
+                Started::Waiting => Step::Again,
+                Started::Refused(failure) => Step::Failed(failure),
+            };
+            match step {
+                Step::Value(value) => return Poll::Ready(Ok(value)),
+                Step::Pending => return Poll::Pending,
+                Step::Again => {}
+                Step::Failed(failure) => {
+                    if let Some(err) = this.after_failure(*failure) {
+                        return Poll::Ready(Err(err));
                     }
                 }
+            }
+        }
+        loop {
+            let step = match std::mem::replace(&mut this.state, State::Done) {
+                State::Idle => unreachable!("the first poll starts the first attempt"),
                 State::Limiting(permit, mut wait) => match Pin::new(&mut *wait).poll(cx) {
                     Poll::Pending => {
                         this.state = State::Limiting(permit, wait);
@@ -342,7 +358,9 @@ where
                     }
                     // The budget ran out while waiting for the limiter; the
                     // breaker permit is dropped unrecorded.
-                    Poll::Ready(Err(timeout)) => Step::Failed(AttemptError::TimedOut(timeout)),
+                    Poll::Ready(Err(timeout)) => {
+                        Step::Failed(Box::new(AttemptError::TimedOut(timeout)))
+                    }
                 },
                 State::Running(permit, call) => this.poll_call(permit, call, checked, cx),
                 State::Cancelling(mut call, c) => match call.poll_finish(cx) {
@@ -378,7 +396,7 @@ where
                 Step::Pending => return Poll::Pending,
                 Step::Again => {}
                 Step::Failed(failure) => {
-                    if let Some(err) = this.after_failure(failure) {
+                    if let Some(err) = this.after_failure(*failure) {
                         return Poll::Ready(Err(err));
                     }
                 }
