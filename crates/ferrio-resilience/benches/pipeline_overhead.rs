@@ -6,6 +6,7 @@
 //! cargo bench -p ferrio-resilience --bench pipeline_overhead
 //! cargo bench -p ferrio-resilience --bench pipeline_overhead -- breaker   # only some workloads
 //! FERRIO_BENCH_RUNS=11 cargo bench -p ferrio-resilience --bench pipeline_overhead
+//! FERRIO_BENCH_VERBOSE=1 cargo bench -p ferrio-resilience --bench pipeline_overhead  # every round
 //! ```
 //!
 //! Each workload awaits `CALLS` calls (`FERRIO_BENCH_CALLS`, default
@@ -229,6 +230,12 @@ fn main() {
     for _ in 0..runs {
         for (w, t) in workloads.iter().zip(&mut timings) {
             t.push(run(w));
+        }
+    }
+    if std::env::var_os("FERRIO_BENCH_VERBOSE").is_some() {
+        for (w, t) in workloads.iter().zip(&timings) {
+            let rounds: Vec<String> = t.iter().map(|ns| format!("{ns:.0}")).collect();
+            println!("{}: {}", w.0, rounds.join(" "));
         }
     }
     let stats: Vec<(f64, f64)> = timings.into_iter().map(summary).collect();
