@@ -116,7 +116,7 @@ async fn half_open_admits_a_bounded_number_of_concurrent_trials() {
     );
     fail(&b).await.unwrap_err();
     ferrio::sleep(secs(5)).await.unwrap();
-    let release = Rc::new(Event::new());
+    let release = Event::new();
     let admitted = Rc::new(Cell::new(0));
     let trials: Vec<_> = (0..5)
         .map(|_| {

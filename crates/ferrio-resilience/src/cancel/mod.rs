@@ -10,10 +10,8 @@
 //!   awaitable the task polls first. If the user's future took it, the
 //!   combinator could not tell "the attempt failed" from "we are being
 //!   cancelled" without a trait on every error type. So each combinator
-//!   polls a [`checkpoint`] first: an awaitable that never completes by
-//!   itself and so always suspends — which makes it a cancellation point
-//!   under both the current rule and the "no suspension, no cancellation"
-//!   rule.
+//!   checks [`ferrio::task::poll_cancelled`] first, which delivers a
+//!   pending cancellation to the combinator itself.
 //! - **To cancel work it polls inline and wait for its cleanup.**
 //!   [`Cancellable`] boxes the future and, when cancelled, moves it into a
 //!   ferrio timeout whose deadline is *now*: the timeout's cancel scope
@@ -21,7 +19,6 @@
 //!   run, and reports whether the work ended by that cancellation.
 
 mod cancellable;
-mod checkpoint;
 
 pub(crate) use cancellable::{Cancellable, Finished};
-pub(crate) use checkpoint::poll_cancelled;
+pub(crate) use ferrio::task::poll_cancelled;

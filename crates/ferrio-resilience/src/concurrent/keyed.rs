@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use ferrio::sync::{AcquireOwned, OwnedSemaphorePermit, Semaphore};
+use ferrio::sync::{OwnedSemaphorePermit, Semaphore, SemaphoreAcquireOwned};
 use ferrio::Cancelled;
 
 /// A semaphore per key, created on demand: at most `per_key` permits out
@@ -172,7 +172,7 @@ impl<K: Hash + Eq> Drop for Owner<K> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct KeyedAcquire<K: Hash + Eq> {
     /// Declared first so it drops first: the owner then sees a final count.
-    acquire: Option<AcquireOwned>,
+    acquire: Option<SemaphoreAcquireOwned>,
     owner: Option<Owner<K>>,
 }
 
@@ -196,7 +196,7 @@ impl<K: Hash + Eq> Future for KeyedAcquire<K> {
     }
 }
 
-// No field is pinned (`AcquireOwned` is `Unpin`).
+// No field is pinned (`SemaphoreAcquireOwned` is `Unpin`).
 impl<K: Hash + Eq> Unpin for KeyedAcquire<K> {}
 
 impl<K: Hash + Eq> fmt::Debug for KeyedAcquire<K> {

@@ -244,3 +244,84 @@ impl Checkpoint {
         self.suspended = false;
     }
 }
+
+/// Delivers the running task's pending cancellation — its own, or that of
+/// a timeout or task group it runs inside — if there is one: the poll form
+/// of [`until_cancelled`].
+///
+/// For wrappers that run their caller's code inside the caller's task (a
+/// retry loop, a circuit breaker) and must tell "the work failed" from "I
+/// was cancelled": check this before polling the work. `Pending` means "not
+/// cancelled now"; nothing is registered, because a cancellation wakes its
+/// task itself. Each request is delivered once, as at any ferrio awaitable.
+///
+/// # Panics
+///
+/// Never; outside a task it is always `Pending`.
+///
+/// ```
+/// use std::future::poll_fn;
+/// use std::task::Poll;
+///
+/// ferrio::EventLoop::new().unwrap()
+///     .run_until_complete(async {
+///         let me = ferrio::task::current().unwrap();
+///         let check = || poll_fn(|cx| Poll::Ready(ferrio::task::poll_cancelled(cx).is_ready()));
+///         assert!(!check().await);
+///         me.cancel();
+///         assert!(check().await, "delivered here");
+///         assert!(!check().await, "and only once");
+///     })
+///     .unwrap();
+/// ```
+pub fn poll_cancelled(_cx: &mut std::task::Context<'_>) -> std::task::Poll<Cancelled> {
+    match take_pending() {
+        Some(c) => std::task::Poll::Ready(c),
+        None => std::task::Poll::Pending,
+    }
+}
+
+/// Waits until the running task (or a timeout or task group around this
+/// await) is cancelled, and gives the [`Cancelled`]: a ferrio awaitable that
+/// completes only that way. Race it against work that is not a ferrio
+/// awaitable, to make that work cancellable.
+///
+/// # Cancel safety
+///
+/// Its whole point: it completes with the cancellation it received.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let out = ferrio::timeout(Duration::from_secs(1), ferrio::task::until_cancelled()).await;
+///         assert!(out.is_err(), "the timeout's cancellation ended the wait");
+///     })
+///     .unwrap();
+/// ```
+pub fn until_cancelled() -> UntilCancelled {
+    UntilCancelled { _private: () }
+}
+
+/// The future returned by [`until_cancelled`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct UntilCancelled {
+    _private: (),
+}
+
+impl std::future::Future for UntilCancelled {
+    type Output = Cancelled;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Cancelled> {
+        let polled = poll_cancelled(cx);
+        if polled.is_pending() {
+            crate::task::note_wait("cancellation");
+        }
+        polled
+    }
+}

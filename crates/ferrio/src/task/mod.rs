@@ -60,7 +60,7 @@ use std::panic::Location;
 use std::sync::Arc;
 
 pub use builder::Builder;
-pub use cancelled::Cancelled;
+pub use cancelled::{poll_cancelled, until_cancelled, Cancelled, UntilCancelled};
 pub use header::DoneCallbackId;
 pub use join::Task;
 pub use join_error::{JoinError, NotDone, PanicError};
