@@ -10,8 +10,8 @@
 //!   threads created on first use;
 //! - [`run_in_executor(&pool, f)`](run_in_executor) / [`ThreadPool::spawn`]
 //!   run it on a pool of your own;
-//! - [`spawn_cpu`] / [`run_cpu`] run computations on a work-stealing pool
-//!   sized to the cores (rayon's).
+//! - `spawn_cpu` / `run_cpu` run computations on a work-stealing pool
+//!   sized to the cores (rayon's; the default-on `cpu` feature).
 //!
 //! All return an [`Offload`], which resolves to `Result<R, BlockingError>`:
 //! a panic in `f` comes back as [`BlockingError::Panicked`] with its message
@@ -41,6 +41,7 @@
 
 mod builder;
 mod completion;
+#[cfg(feature = "cpu")]
 mod cpu;
 mod default_pool;
 mod engine;
@@ -50,6 +51,7 @@ mod pool;
 mod to_thread;
 
 pub use builder::{Builder, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT};
+#[cfg(feature = "cpu")]
 pub use cpu::{run_cpu, spawn_cpu};
 pub use default_pool::{default_pool, set_default_pool};
 pub use error::{BlockingError, ShutdownTimeout, WorkerPanic};

@@ -20,6 +20,7 @@ pub(crate) enum Target {
     DefaultPool,
     Pool(ThreadPool),
     /// rayon's global pool.
+    #[cfg(feature = "cpu")]
     Cpu,
 }
 
@@ -28,6 +29,7 @@ impl Target {
         match self {
             Target::DefaultPool => super::default_pool::for_to_thread().submit(job),
             Target::Pool(pool) => pool.submit(job),
+            #[cfg(feature = "cpu")]
             Target::Cpu => {
                 super::cpu::submit(job);
                 Ok(())
@@ -39,6 +41,7 @@ impl Target {
         match self {
             Target::DefaultPool => "default pool",
             Target::Pool(_) => "thread pool",
+            #[cfg(feature = "cpu")]
             Target::Cpu => "cpu pool",
         }
     }
