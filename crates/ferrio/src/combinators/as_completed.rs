@@ -72,6 +72,15 @@ where
 
 /// [`as_completed`] over tasks already spawned, without spawning anything.
 ///
+/// # Cancel safety
+///
+/// As [`as_completed`]: a finished task's outcome is yielded at once even
+/// with a cancellation pending; a consumer cancelled while it waits gets
+/// its own `Cancelled` as `Some(Err(JoinError::Cancelled))`, and no
+/// outcome is lost. The tasks are not cancelled (asyncio's `as_completed`
+/// does not cancel them either): take them back with
+/// [`AsCompleted::into_remaining`].
+///
 /// ```
 /// use std::time::Duration;
 ///

@@ -77,6 +77,12 @@ where
 /// [`gather`] over tasks already spawned: the same rules, without spawning
 /// anything. Cancelling the `Gather` cancels these very tasks.
 ///
+/// # Cancel safety
+///
+/// As [`gather`]: done tasks give their values at once; once it has
+/// suspended, cancelling the awaiting task cancels these very tasks and
+/// waits for them. Dropping the `Gather` leaves them running, detached.
+///
 /// ```
 /// ferrio::EventLoop::new().unwrap()
 ///     .run_until_complete(async {

@@ -59,6 +59,11 @@ where
 /// [`gather_settled`] over tasks already spawned: the same rules, without
 /// spawning anything. Cancelling the future cancels these very tasks.
 ///
+/// # Cancel safety
+///
+/// As [`gather_settled`]: cancelling the awaiting task cancels these very
+/// tasks and waits for them.
+///
 /// ```
 /// use std::time::Duration;
 ///

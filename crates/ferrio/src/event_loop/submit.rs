@@ -271,6 +271,14 @@ impl ThreadsafeHandle {
     /// Dropping the `Submitted` does not stop the task; use
     /// [`Submitted::cancel`].
     ///
+    /// # Cancel safety
+    ///
+    /// Awaiting the [`Submitted`] from another loop gives the outcome at
+    /// once if it is settled; otherwise, cancelling the awaiting task
+    /// cancels the submitted future on its loop (the cancellation follows
+    /// the await chain, as asyncio's `wrap_future` does) and the await ends
+    /// with [`SubmitError::Cancelled`].
+    ///
     /// ```
     /// use std::time::Duration;
     ///

@@ -81,6 +81,39 @@ use group_task::ChildEnd;
 
 /// A handle to a running task group, given to its body: spawn children
 /// with it. Cheap to clone; children may hold one to spawn siblings.
+///
+/// asyncio's `async with TaskGroup() as tg: tg.create_task(..)` is
+/// [`TaskGroup::run`] with a body that spawns through the handle; the
+/// group's result comes back once the body and every child are done.
+///
+/// ```
+/// use std::time::Duration;
+/// use ferrio::TaskGroup;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let sum = TaskGroup::run(|group| async move {
+///             let tasks: Vec<_> = (1..=3u64)
+///                 .map(|i| {
+///                     group.spawn(async move {
+///                         ferrio::sleep(Duration::from_millis(i)).await?;
+///                         Ok::<_, ferrio::Cancelled>(i)
+///                     })
+///                 })
+///                 .collect::<Result<_, _>>()
+///                 .unwrap();
+///             let mut sum = 0;
+///             for task in tasks {
+///                 sum += task.await.unwrap();
+///             }
+///             Ok::<_, ferrio::Cancelled>(sum)
+///         })
+///         .await
+///         .unwrap();
+///         assert_eq!(sum, 6);
+///     })
+///     .unwrap();
+/// ```
 pub struct TaskGroup<E> {
     state: Rc<GroupState<E>>,
 }

@@ -85,6 +85,27 @@ pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// # Cancel safety
 ///
 /// As [`wait_for`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         // A task awaited under a timeout is cancelled on expiry, and the
+///         // timeout returns once its cleanup has run.
+///         let task = ferrio::spawn(async {
+///             if let Err(c) = ferrio::sleep(Duration::from_secs(60)).await {
+///                 ferrio::sleep(Duration::from_millis(5)).await.unwrap(); // cleanup
+///                 return Err(c);
+///             }
+///             Ok(())
+///         });
+///         let t0 = ferrio::time();
+///         assert!(ferrio::timeout(Duration::from_secs(1), task).await.is_err());
+///         assert_eq!(ferrio::time() - t0, Duration::from_millis(1005));
+///     })
+///     .unwrap();
+/// ```
 #[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout::new(Limit::After(duration), future)
@@ -96,6 +117,20 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// # Cancel safety
 ///
 /// As [`wait_for`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
+///     .run_until_complete(async {
+///         let deadline = ferrio::time() + Duration::from_secs(2);
+///         let quick = ferrio::timeout_at(Some(deadline), ferrio::sleep(Duration::from_secs(1)));
+///         assert!(quick.await.unwrap().is_ok());
+///         let late = ferrio::timeout_at(Some(deadline), ferrio::sleep(Duration::from_secs(5)));
+///         assert!(late.await.is_err(), "one second left of the same deadline");
+///     })
+///     .unwrap();
+/// ```
 #[track_caller]
 pub fn timeout_at<F: Future>(deadline: Option<Instant>, future: F) -> Timeout<F> {
     Timeout::new(deadline.map_or(Limit::Never, Limit::At), future)
@@ -104,6 +139,12 @@ pub fn timeout_at<F: Future>(deadline: Option<Instant>, future: F) -> Timeout<F>
 /// Runs the future `body` builds, under a deadline it can move: asyncio's
 /// `async with timeout(delay) as cm: ... cm.reschedule(..)`. `None` starts
 /// with no deadline.
+///
+/// # Cancel safety
+///
+/// As [`wait_for`]: on expiry the body is cancelled and awaited until it
+/// has finished; a cancellation of the awaiting task passes through as the
+/// body's output.
 ///
 /// ```
 /// use std::time::Duration;
