@@ -55,20 +55,25 @@ pub fn default_pool() -> ThreadPool {
 #[track_caller]
 pub fn set_default_pool(pool: ThreadPool) -> Option<ThreadPool> {
     match context::current() {
-        Some(inner) => inner.default_pool.borrow_mut().replace(pool),
+        Some(inner) => inner
+            .slots
+            .with(|slot: &mut DefaultPool| slot.0.replace(pool)),
         None => panic!(
             "ferrio::blocking::set_default_pool() called outside a running ferrio event loop"
         ),
     }
 }
 
+/// A loop's default pool, kept in the loop's slots (see
+/// `event_loop::slots`): `None` until first used.
+#[derive(Default)]
+struct DefaultPool(Option<ThreadPool>);
+
 /// The default pool of `inner`, created if needed.
 fn of(inner: &Inner) -> ThreadPool {
     inner
-        .default_pool
-        .borrow_mut()
-        .get_or_insert_with(ThreadPool::new)
-        .clone()
+        .slots
+        .with(|slot: &mut DefaultPool| slot.0.get_or_insert_with(ThreadPool::new).clone())
 }
 
 /// The pool `to_thread` submits to, from inside a poll.
@@ -85,7 +90,7 @@ pub(crate) fn for_to_thread() -> ThreadPool {
 /// `shutdown_default_executor()`. Jobs still running then are detached, with
 /// a warning. Blocks the calling thread; the loop must not be running.
 pub(crate) fn shutdown_default_pool(inner: &Inner) {
-    let pool = inner.default_pool.borrow_mut().take();
+    let pool = inner.slots.with(|slot: &mut DefaultPool| slot.0.take());
     if let Some(pool) = pool {
         if let Err(e) = pool.shutdown() {
             tracing::warn!("ferrio: closing the event loop: {e}");

@@ -84,9 +84,9 @@ pub(crate) struct Inner {
     /// Outstanding [`ClockHold`]s: while any exists, an idle virtual clock
     /// waits for the reactor instead of jumping to the next deadline.
     clock_holds: Cell<usize>,
-    /// The default pool of `to_thread`, created on first use; shut down
-    /// by the `Runner` when it closes the loop.
-    pub(crate) default_pool: RefCell<Option<crate::blocking::ThreadPool>>,
+    /// Per-loop state of the layers above (the default thread pool, …),
+    /// dropped with the loop.
+    pub(crate) slots: super::slots::Slots,
     /// What debug mode's deadlock detector does with a cycle it finds.
     pub(crate) deadlock_action: Cell<DeadlockAction>,
 }
@@ -131,7 +131,7 @@ impl Inner {
             slow_callback_duration: Cell::new(DEFAULT_SLOW_CALLBACK),
             track_activity: Cell::new(false),
             clock_holds: Cell::new(0),
-            default_pool: RefCell::new(None),
+            slots: super::slots::Slots::default(),
             deadlock_action: Cell::new(DeadlockAction::Report),
         });
         super::context::register(&inner);

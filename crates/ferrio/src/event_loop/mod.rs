@@ -14,6 +14,7 @@ mod exception;
 mod handle;
 pub(crate) mod inner;
 pub(crate) mod remote;
+pub(crate) mod slots;
 mod submit;
 pub(crate) mod timers;
 
