@@ -222,6 +222,18 @@ impl Meta {
         )
     }
 
+    /// All the flags at once, to test several with one load.
+    #[inline]
+    pub(crate) fn flags(&self) -> u16 {
+        self.flags.get()
+    }
+
+    /// Replaces all the flags at once.
+    #[inline]
+    pub(crate) fn set_flags(&self, flags: u16) {
+        self.flags.set(flags);
+    }
+
     #[inline]
     pub(crate) fn has(&self, flag: u16) -> bool {
         self.flags.get() & flag != 0

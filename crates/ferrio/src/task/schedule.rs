@@ -58,20 +58,27 @@ enum Completion {
 /// Runs one step of `task`, taken from the run queue.
 pub(crate) fn run(inner: &Inner, task: &RawTask) {
     let meta = task.meta();
-    meta.clear(SCHEDULED);
-    if meta.has(COMPLETE) {
-        return;
-    }
-    // A task cancelled before it started never runs, as in asyncio.
-    if meta.has(ABORT) || (!meta.has(STARTED) && meta.has(MUST_CANCEL)) {
-        meta.clear(MUST_CANCEL | REARMED);
-        abort_now(inner, task);
-        return;
-    }
-    meta.set(STARTED | RUNNING);
-    // A hard cancellation (task group, shutdown) that this poll does not
-    // deliver can never be: the task is parked on a foreign future.
-    let hard = meta.has(HARD_CANCEL) && meta.has(MUST_CANCEL);
+    let flags = meta.flags() & !SCHEDULED;
+    // One load and one test on the common path: nothing to cancel or
+    // abort, not finished.
+    let hard = if flags & (COMPLETE | ABORT | MUST_CANCEL) == 0 {
+        false
+    } else {
+        meta.set_flags(flags);
+        if flags & COMPLETE != 0 {
+            return;
+        }
+        // A task cancelled before it started never runs, as in asyncio.
+        if flags & ABORT != 0 || (flags & STARTED == 0 && flags & MUST_CANCEL != 0) {
+            meta.clear(MUST_CANCEL | REARMED);
+            abort_now(inner, task);
+            return;
+        }
+        // A hard cancellation (task group, shutdown) that this poll does
+        // not deliver can never be: the task is parked on a foreign future.
+        flags & HARD_CANCEL != 0
+    };
+    meta.set_flags(flags | STARTED | RUNNING);
     let previous = inner.current_task.replace(Some(task.addr()));
     let outcome = if inner.tracking() {
         poll_tracked(inner, task)
@@ -79,11 +86,12 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
         task.poll()
     };
     inner.current_task.set(previous);
-    meta.clear(RUNNING);
+    let flags = meta.flags() & !RUNNING;
+    meta.set_flags(flags);
     match outcome {
-        PollOutcome::Pending if meta.has(ABORT) => abort_now(inner, task),
+        PollOutcome::Pending if flags & ABORT != 0 => abort_now(inner, task),
         PollOutcome::Pending if hard => {
-            if meta.has(MUST_CANCEL) {
+            if flags & MUST_CANCEL != 0 {
                 report_undeliverable(inner, meta);
                 meta.clear(MUST_CANCEL | REARMED);
                 abort_now(inner, task);
@@ -92,7 +100,7 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
             }
         }
         PollOutcome::Pending | PollOutcome::Gone => {}
-        PollOutcome::Ready if meta.has(ABORT) => {
+        PollOutcome::Ready if flags & ABORT != 0 => {
             // Aborted itself, then returned: the abort wins. The output is
             // dropped by `complete`, once the joiner is woken.
             complete(inner, task, Completion::Aborted);
