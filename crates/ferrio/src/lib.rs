@@ -49,6 +49,7 @@ mod loom;
 pub mod queue;
 mod reactor;
 mod runner;
+pub mod submit;
 pub mod sync;
 pub mod task;
 pub mod task_group;

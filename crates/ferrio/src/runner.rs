@@ -25,7 +25,7 @@ use crate::task::TaskRef;
 ///
 /// [`RunError::AlreadyRunning`] when called from inside a running loop (await
 /// the future instead), [`RunError::Cancelled`] if the main task ended
-/// cancelled, [`RunError::Io`] if the OS poller could not be created.
+/// cancelled, [`RunError::Setup`] if the OS poller could not be created.
 ///
 /// # Panics
 ///
@@ -108,12 +108,12 @@ impl RunnerBuilder {
     ///
     /// # Errors
     ///
-    /// [`RunError::Io`] if no loop was given and the OS poller could not be
+    /// [`RunError::Setup`] if no loop was given and the OS poller could not be
     /// created.
     pub fn build(self) -> Result<Runner, RunError> {
         let event_loop = match self.event_loop {
             Some(event_loop) => event_loop,
-            None => EventLoop::new()?,
+            None => EventLoop::new().map_err(RunError::Setup)?,
         };
         Ok(Runner {
             event_loop,
@@ -127,7 +127,7 @@ impl Runner {
     ///
     /// # Errors
     ///
-    /// [`RunError::Io`] if the OS poller could not be created.
+    /// [`RunError::Setup`] if the OS poller could not be created.
     pub fn new() -> Result<Runner, RunError> {
         Runner::builder().build()
     }

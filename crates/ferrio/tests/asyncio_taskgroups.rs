@@ -26,7 +26,7 @@ enum E {
     Runtime,
     Value,
     Cancelled(#[allow(dead_code)] Cancelled),
-    Spawn(#[allow(dead_code)] ferrio::SpawnError),
+    Spawn(#[allow(dead_code)] ferrio::task_group::GroupSpawnError),
 }
 
 impl From<Cancelled> for E {
@@ -35,8 +35,8 @@ impl From<Cancelled> for E {
     }
 }
 
-impl From<ferrio::SpawnError> for E {
-    fn from(e: ferrio::SpawnError) -> E {
+impl From<ferrio::task_group::GroupSpawnError> for E {
+    fn from(e: ferrio::task_group::GroupSpawnError) -> E {
         E::Spawn(e)
     }
 }

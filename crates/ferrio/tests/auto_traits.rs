@@ -106,7 +106,7 @@ fn error_types_are_send_sync_static_errors() {
 #[test]
 fn errors_cross_threads_as_boxed_dyn_error() {
     let errors: Vec<Box<dyn Error + Send + Sync>> = vec![
-        Box::new(RunError::Closed),
+        Box::new(RunError::LoopClosed(LoopClosed)),
         Box::new(SpawnError::NoRunningLoop),
         Box::new(JoinError::ForeignLoop),
         Box::new(LoopClosed),
@@ -156,10 +156,10 @@ assert_loop_thread_only!(
 #[test]
 fn cross_thread_types_are_send() {
     assert_send_sync::<ferrio::blocking::ThreadPool>();
-    assert_send_sync::<ferrio::event_loop::Submitted<u32>>();
+    assert_send_sync::<ferrio::submit::Submitted<u32>>();
     fn assert_send<T: Send>() {}
     assert_send::<ferrio::blocking::Offload<u32>>();
     assert_error::<ferrio::blocking::BlockingError>();
-    assert_error::<ferrio::event_loop::SubmitError>();
+    assert_error::<ferrio::submit::SubmitError>();
     assert_error::<ferrio::TimeoutError>();
 }

@@ -23,14 +23,14 @@ fn spawning_on_a_closed_loop_is_refused() {
             let _guard = guard;
         })
         .unwrap_err();
-    assert_eq!(err, SpawnError::Closed);
+    assert_eq!(err, SpawnError::LoopClosed(LoopClosed));
     assert_eq!(drops.get(), 1, "the refused future is dropped");
     assert_eq!(
         task::Builder::new()
             .name("late")
             .spawn_on(&handle, async {})
             .unwrap_err(),
-        SpawnError::Closed
+        SpawnError::LoopClosed(LoopClosed)
     );
     assert!(err.to_string().contains("closed"), "{err}");
 }
@@ -64,7 +64,7 @@ fn run_until_complete_on_a_closed_loop_fails_with_closed() {
     let err = event_loop
         .run_until_complete(async { polled.set(true) })
         .unwrap_err();
-    assert!(matches!(err, RunError::Closed), "{err:?}");
+    assert!(matches!(err, RunError::LoopClosed(LoopClosed)), "{err:?}");
     assert!(!polled.get());
 }
 
@@ -188,16 +188,21 @@ fn stop_from_a_callback_stops_at_the_end_of_the_iteration() {
 #[test]
 fn run_error_and_spawn_error_messages_are_clear() {
     let shown = |e: RunError| e.to_string();
-    assert!(shown(RunError::Closed).contains("closed"));
+    assert!(shown(RunError::LoopClosed(LoopClosed)).contains("closed"));
     assert!(shown(RunError::Stopped).contains("stopped"));
     assert!(
         shown(RunError::AlreadyRunning).contains("already")
             || shown(RunError::AlreadyRunning).contains("another")
     );
-    assert!(SpawnError::Closed.to_string().contains("closed"));
-    let io = RunError::from(std::io::Error::other("no poller"));
+    assert!(SpawnError::LoopClosed(LoopClosed)
+        .to_string()
+        .contains("closed"));
+    let io = RunError::Setup(std::io::Error::other("no poller"));
     assert!(io.to_string().contains("no poller"));
     assert!(std::error::Error::source(&io).is_some());
+    // Setting the loop up and polling while it runs are told apart.
+    let poll = RunError::Poll(std::io::Error::other("epoll_wait"));
+    assert!(poll.to_string().contains("while running"), "{poll}");
 }
 
 #[test]

@@ -5,8 +5,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use ferrio::task_group::GroupSpawnError;
 use ferrio::task_group::{FailureKind, GroupTaskError, TaskGroup, TaskGroupError};
-use ferrio::{task, Cancelled, SpawnError};
+use ferrio::{task, Cancelled};
 
 const SEC: Duration = Duration::from_secs(1);
 
@@ -70,8 +71,8 @@ fn children_run_concurrently_and_their_values_come_back() {
     });
 }
 
-impl From<SpawnError> for E {
-    fn from(e: SpawnError) -> E {
+impl From<GroupSpawnError> for E {
+    fn from(e: GroupSpawnError) -> E {
         panic!("unexpected spawn error: {e}")
     }
 }
@@ -290,7 +291,7 @@ fn spawning_into_a_group_that_is_shutting_down_is_an_error() {
             let _ = ferrio::yield_now().await;
             assert!(group.is_aborting());
             let refused = group.spawn(async { Ok::<_, E>(()) }).unwrap_err();
-            assert_eq!(refused, SpawnError::GroupShuttingDown);
+            assert_eq!(refused, GroupSpawnError::ShuttingDown);
             assert!(refused.to_string().contains("shutting down"));
             Ok::<_, E>(())
         })
@@ -306,7 +307,7 @@ fn spawning_into_a_group_that_is_shutting_down_is_an_error() {
         .await
         .unwrap();
         let late = kept.unwrap().spawn(async { Ok::<_, E>(()) }).unwrap_err();
-        assert_eq!(late, SpawnError::GroupShuttingDown);
+        assert_eq!(late, GroupSpawnError::ShuttingDown);
     });
 }
 

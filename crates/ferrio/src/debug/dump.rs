@@ -50,7 +50,7 @@ use crate::{Handle, TaskRef};
 ///     .unwrap();
 /// ```
 pub fn dump() -> TaskDump {
-    let Ok(handle) = Handle::try_current() else {
+    let Some(handle) = Handle::try_current() else {
         return TaskDump::default();
     };
     let now = handle.time();

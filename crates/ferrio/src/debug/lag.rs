@@ -166,7 +166,7 @@ impl LagMonitorBuilder {
     /// # Errors
     ///
     /// [`SpawnError::NoRunningLoop`] outside a running loop,
-    /// [`SpawnError::Closed`] if it is closing.
+    /// [`SpawnError::LoopClosed`] if it is closing.
     #[track_caller]
     pub fn start(self) -> Result<LagMonitor, SpawnError> {
         let interval = self.interval.max(MIN_INTERVAL);

@@ -213,12 +213,12 @@ impl WatchdogBuilder {
     /// # Errors
     ///
     /// [`SpawnError::NoRunningLoop`] outside a running loop,
-    /// [`SpawnError::Closed`] if it is closing.
+    /// [`SpawnError::LoopClosed`] if it is closing.
     #[track_caller]
     pub fn start(self) -> Result<Watchdog, SpawnError> {
-        let handle = Handle::try_current()?;
+        let handle = Handle::try_current().ok_or(SpawnError::NoRunningLoop)?;
         if handle.is_closed() {
-            return Err(SpawnError::Closed);
+            return Err(SpawnError::LoopClosed(crate::event_loop::LoopClosed));
         }
         handle.inner.enable_tracking();
         let check_interval = self

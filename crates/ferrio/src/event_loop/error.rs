@@ -1,4 +1,6 @@
-//! Errors of the event loop layer.
+//! Errors of the event loop layer: one type per meaning — [`LoopClosed`]
+//! wherever "the loop is closed" is the answer, inside [`RunError`] and
+//! [`SpawnError`] too.
 
 use std::fmt;
 use std::io;
@@ -12,15 +14,17 @@ pub enum RunError {
     /// A loop is already running on this thread: `run`/`run_until_complete`
     /// cannot nest. Await the future, or `spawn` it, instead.
     AlreadyRunning,
-    /// The loop was closed. Build a new `EventLoop`.
-    Closed,
+    /// The loop was closed.
+    LoopClosed(LoopClosed),
     /// `stop()` was called before the future completed.
     Stopped,
     /// The main future was cancelled (it returned the `Cancelled` that was
     /// delivered to it).
     Cancelled(Cancelled),
-    /// Setting up the loop's OS resources failed.
-    Io(io::Error),
+    /// Creating the loop's OS resources (its poller) failed.
+    Setup(io::Error),
+    /// Polling the OS for readiness failed while the loop ran.
+    Poll(io::Error),
 }
 
 impl fmt::Display for RunError {
@@ -30,12 +34,16 @@ impl fmt::Display for RunError {
                 "cannot run an event loop while another one is running on this thread; \
                  await the future or spawn it instead",
             ),
-            RunError::Closed => f.write_str("the event loop is closed; build a new EventLoop"),
+            RunError::LoopClosed(e) => fmt::Display::fmt(e, f),
             RunError::Stopped => {
                 f.write_str("the event loop was stopped before the future completed")
             }
             RunError::Cancelled(c) => write!(f, "the main task was cancelled ({c})"),
-            RunError::Io(e) => write!(f, "cannot set up the event loop: {e}"),
+            RunError::Setup(e) => write!(
+                f,
+                "cannot set up the event loop: {e} (check the process's limit on open files)"
+            ),
+            RunError::Poll(e) => write!(f, "the event loop's OS poll failed while running: {e}"),
         }
     }
 }
@@ -43,20 +51,21 @@ impl fmt::Display for RunError {
 impl std::error::Error for RunError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            RunError::Io(e) => Some(e),
+            RunError::LoopClosed(e) => Some(e),
+            RunError::Setup(e) | RunError::Poll(e) => Some(e),
             RunError::Cancelled(c) => Some(c),
-            _ => None,
+            RunError::AlreadyRunning | RunError::Stopped => None,
         }
     }
 }
 
-impl From<io::Error> for RunError {
-    fn from(e: io::Error) -> RunError {
-        RunError::Io(e)
+impl From<LoopClosed> for RunError {
+    fn from(e: LoopClosed) -> RunError {
+        RunError::LoopClosed(e)
     }
 }
 
-/// Why a task or callback could not be scheduled.
+/// Why a task could not be spawned on a loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpawnError {
@@ -64,10 +73,7 @@ pub enum SpawnError {
     /// `ferrio::run`, or through a loop's `Handle`.
     NoRunningLoop,
     /// The loop has been closed and will never run the task.
-    Closed,
-    /// The task group is shutting down (a child failed, or it finished):
-    /// it takes no new tasks.
-    GroupShuttingDown,
+    LoopClosed(LoopClosed),
 }
 
 impl fmt::Display for SpawnError {
@@ -77,26 +83,39 @@ impl fmt::Display for SpawnError {
                 "no event loop is running on this thread; spawn from inside ferrio::run \
                  or through an event loop Handle",
             ),
-            SpawnError::Closed => f.write_str("the event loop is closed; it will never run this"),
-            SpawnError::GroupShuttingDown => f.write_str(
-                "the task group is shutting down (a task failed, or the group finished); \
-                 it takes no new tasks",
-            ),
+            SpawnError::LoopClosed(e) => fmt::Display::fmt(e, f),
         }
     }
 }
 
-impl std::error::Error for SpawnError {}
+impl std::error::Error for SpawnError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SpawnError::LoopClosed(e) => Some(e),
+            SpawnError::NoRunningLoop => None,
+        }
+    }
+}
 
-/// The loop is closed: a callback sent with
-/// [`ThreadsafeHandle::call_soon_threadsafe`](crate::ThreadsafeHandle::call_soon_threadsafe)
-/// or scheduled through a [`Handle`](crate::Handle) would never run.
+impl From<LoopClosed> for SpawnError {
+    fn from(e: LoopClosed) -> SpawnError {
+        SpawnError::LoopClosed(e)
+    }
+}
+
+/// The loop is closed: it runs nothing more — no task, no callback sent
+/// with [`ThreadsafeHandle::call_soon_threadsafe`](crate::ThreadsafeHandle::call_soon_threadsafe)
+/// or scheduled through a [`Handle`](crate::Handle), no future submitted to
+/// it. The one type for that answer across the crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoopClosed;
 
 impl fmt::Display for LoopClosed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the event loop is closed; the callback will never run")
+        f.write_str(
+            "the event loop is closed and runs nothing more; build a new EventLoop \
+             (or keep this one open until the work is done)",
+        )
     }
 }
 

@@ -45,15 +45,11 @@ pub struct Handle {
 }
 
 impl Handle {
-    /// The loop running on this thread.
-    ///
-    /// # Errors
-    ///
-    /// [`SpawnError::NoRunningLoop`] outside `run`/`run_until_complete`.
-    pub fn try_current() -> Result<Handle, SpawnError> {
-        context::current()
-            .map(|inner| Handle { inner })
-            .ok_or(SpawnError::NoRunningLoop)
+    /// The loop running on this thread, if any (`None` outside
+    /// `run`/`run_until_complete`): asyncio's `get_running_loop()` without
+    /// the `RuntimeError`.
+    pub fn try_current() -> Option<Handle> {
+        context::current().map(|inner| Handle { inner })
     }
 
     /// The loop's id.
@@ -147,7 +143,7 @@ impl Handle {
     ///
     /// # Errors
     ///
-    /// [`SpawnError::Closed`] if the loop is closed.
+    /// [`SpawnError::LoopClosed`] if the loop is closed.
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Result<Task<F::Output>, SpawnError>
     where

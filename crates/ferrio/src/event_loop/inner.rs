@@ -31,8 +31,8 @@ use super::remote::{self, Remote};
 use super::timers::{TimerAction, Timers};
 use super::LoopId;
 use crate::reactor::Reactor;
-use crate::task::list::TaskList;
-use crate::task::raw::{Header, RawTask};
+use crate::task::engine::list::TaskList;
+use crate::task::engine::raw::{Header, RawTask};
 use crate::task::{self, TaskId};
 
 /// Jobs run between two non-blocking reactor polls while the loop is busy.
@@ -161,12 +161,9 @@ impl Inner {
     /// already queued or complete.
     #[inline]
     pub(crate) fn schedule_local(&self, task: RawTask) {
-        let meta = task.meta();
-        if meta.has(task::header::SCHEDULED | task::header::COMPLETE) {
-            return;
+        if task.mark_scheduled() {
+            self.run_queue.borrow_mut().push_back(Job::Task(task));
         }
-        meta.set(task::header::SCHEDULED);
-        self.run_queue.borrow_mut().push_back(Job::Task(task));
     }
 
     pub(crate) fn push_callback(&self, entry: Rc<CallbackEntry>) {

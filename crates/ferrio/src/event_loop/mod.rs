@@ -15,7 +15,6 @@ mod handle;
 pub(crate) mod inner;
 pub(crate) mod remote;
 pub(crate) mod slots;
-mod submit;
 pub(crate) mod timers;
 
 use std::fmt;
@@ -30,7 +29,6 @@ pub use exception::{
     default_exception_handler, DeadlockAction, ExceptionContext, ExceptionKind, TaskInfo,
 };
 pub use handle::{Handle, ThreadsafeHandle};
-pub use submit::{SubmitError, Submitted};
 
 use inner::{Inner, State};
 
@@ -258,8 +256,8 @@ impl EventLoop {
     #[track_caller]
     pub fn current() -> Handle {
         match Handle::try_current() {
-            Ok(handle) => handle,
-            Err(e) => panic!("EventLoop::current(): {e}"),
+            Some(handle) => handle,
+            None => panic!("EventLoop::current(): {}", SpawnError::NoRunningLoop),
         }
     }
 
@@ -280,10 +278,10 @@ impl EventLoop {
     /// # Errors
     ///
     /// [`RunError::AlreadyRunning`] if a loop is already running on this
-    /// thread, [`RunError::Closed`] after [`close`](Self::close),
+    /// thread, [`RunError::LoopClosed`] after [`close`](Self::close),
     /// [`RunError::Stopped`] if [`Handle::stop`] was called first,
     /// [`RunError::Cancelled`] if the main task ended cancelled,
-    /// [`RunError::Io`] if polling the OS failed.
+    /// [`RunError::Poll`] if polling the OS failed.
     ///
     /// # Panics
     ///
@@ -292,7 +290,7 @@ impl EventLoop {
     pub fn run_until_complete<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         let inner = &self.inner;
         match inner.state.get() {
-            State::Closed => return Err(RunError::Closed),
+            State::Closed => return Err(RunError::LoopClosed(LoopClosed)),
             State::Running => return Err(RunError::AlreadyRunning),
             State::Idle if context::is_running() => return Err(RunError::AlreadyRunning),
             State::Idle => {}
@@ -332,7 +330,7 @@ impl EventLoop {
     pub(crate) fn run_until(&self, mut done: impl FnMut(&Inner) -> bool) -> Result<(), RunError> {
         let inner = &self.inner;
         if inner.state.get() == State::Closed {
-            return Err(RunError::Closed);
+            return Err(RunError::LoopClosed(LoopClosed));
         }
         if inner.state.get() == State::Running || context::is_running() {
             return Err(RunError::AlreadyRunning);
@@ -340,7 +338,7 @@ impl EventLoop {
         let _enter = context::enter(inner.clone());
         let _running = RunningGuard::new(inner);
         while !done(inner) {
-            inner.run_once()?;
+            inner.run_once().map_err(RunError::Poll)?;
         }
         Ok(())
     }

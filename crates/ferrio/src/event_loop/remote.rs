@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use crate::loom::{AtomicBool, Mutex, MutexGuard, Ordering};
 
 use super::LoopId;
-use crate::task::raw::SendTask;
+use crate::task::engine::raw::SendTask;
 
 /// A callback sent from another thread.
 pub(crate) type RemoteCallback = Box<dyn FnOnce() + Send>;

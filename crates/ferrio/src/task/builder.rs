@@ -40,7 +40,7 @@ impl Builder {
     /// # Errors
     ///
     /// [`SpawnError::NoRunningLoop`] outside a running loop,
-    /// [`SpawnError::Closed`] if the loop is closing.
+    /// [`SpawnError::LoopClosed`] if the loop is closing.
     #[track_caller]
     pub fn spawn<F>(self, future: F) -> Result<Task<F::Output>, SpawnError>
     where
@@ -53,7 +53,7 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`SpawnError::Closed`] if that loop is closed.
+    /// [`SpawnError::LoopClosed`] if that loop is closed.
     #[track_caller]
     pub fn spawn_on<F>(self, handle: &Handle, future: F) -> Result<Task<F::Output>, SpawnError>
     where

@@ -6,7 +6,7 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::cancelled::{self, Cancelled};
+use super::cancel::cancelled::{self, Cancelled};
 use super::header::*;
 use super::raw::Joinable;
 use super::schedule::{report_handle_dropped, report_not_retrieved};

@@ -38,18 +38,10 @@
 //! ```
 
 mod builder;
-mod cancelled;
-pub(crate) mod header;
+pub(crate) mod cancel;
+pub(crate) mod engine;
 mod join;
 mod join_error;
-#[allow(unsafe_code)]
-pub(crate) mod list;
-#[allow(unsafe_code)]
-mod main_task;
-#[allow(unsafe_code)]
-pub(crate) mod raw;
-pub(crate) mod schedule;
-pub(crate) mod scope;
 mod shield;
 mod task_ref;
 
@@ -60,20 +52,22 @@ use std::panic::Location;
 use std::sync::Arc;
 
 pub use builder::Builder;
-pub use cancelled::{poll_cancelled, until_cancelled, Cancelled, UntilCancelled};
-pub use header::DoneCallbackId;
+pub use cancel::{poll_cancelled, until_cancelled, Cancelled, UntilCancelled};
+pub use engine::header::DoneCallbackId;
 pub use join::Task;
 pub use join_error::{JoinError, NotDone, PanicError};
 pub use shield::{shield, Shield};
 pub use task_ref::TaskRef;
 
-pub(crate) use cancelled::{take_pending as take_pending_cancel, Checkpoint};
+pub(crate) use cancel::cancelled::{take_pending as take_pending_cancel, Checkpoint};
+pub(crate) use cancel::scope;
+pub(crate) use engine::main_task::run_main;
+pub(crate) use engine::{header, raw, schedule};
 pub(crate) use join_error::panic_message;
-pub(crate) use main_task::run_main;
 
 use crate::event_loop::context;
 use crate::event_loop::inner::{Inner, Job};
-use crate::event_loop::SpawnError;
+use crate::event_loop::{LoopClosed, SpawnError};
 use header::{Meta, HANDLE, SCHEDULED};
 use raw::RawTask;
 
@@ -158,7 +152,7 @@ where
     F: Future + 'static,
 {
     if inner.is_closed() {
-        return Err(SpawnError::Closed);
+        return Err(SpawnError::LoopClosed(LoopClosed));
     }
     let meta = new_meta(inner, name, location);
     Ok(link(inner, RawTask::allocate(future, meta)))

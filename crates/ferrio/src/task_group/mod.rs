@@ -60,6 +60,7 @@
 
 mod error;
 mod group_task;
+mod spawn_error;
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -73,8 +74,8 @@ use pin_project_lite::pin_project;
 
 pub use error::{ErrorGroup, Failure, FailureKind, GroupTaskError, TaskGroupError};
 pub use group_task::GroupTask;
+pub use spawn_error::GroupSpawnError;
 
-use crate::event_loop::SpawnError;
 use crate::task::scope::{self, CancelScope};
 use crate::task::{self, take_pending_cancel, Cancelled, TaskRef};
 use group_task::ChildEnd;
@@ -221,10 +222,10 @@ impl<E: 'static> TaskGroup<E> {
     ///
     /// # Errors
     ///
-    /// [`SpawnError::GroupShuttingDown`] once a child failed or the group
-    /// finished; the errors of [`task::spawn`](crate::spawn) otherwise.
+    /// [`GroupSpawnError::ShuttingDown`] once a child failed or the group
+    /// finished; [`GroupSpawnError::Spawn`] if the loop refused it.
     #[track_caller]
-    pub fn spawn<F, T>(&self, future: F) -> Result<GroupTask<T>, SpawnError>
+    pub fn spawn<F, T>(&self, future: F) -> Result<GroupTask<T>, GroupSpawnError>
     where
         F: Future<Output = Result<T, E>> + 'static,
         T: 'static,
@@ -242,7 +243,7 @@ impl<E: 'static> TaskGroup<E> {
         &self,
         name: impl Into<Arc<str>>,
         future: F,
-    ) -> Result<GroupTask<T>, SpawnError>
+    ) -> Result<GroupTask<T>, GroupSpawnError>
     where
         F: Future<Output = Result<T, E>> + 'static,
         T: 'static,
@@ -255,14 +256,14 @@ impl<E: 'static> TaskGroup<E> {
         &self,
         builder: task::Builder,
         future: F,
-    ) -> Result<GroupTask<T>, SpawnError>
+    ) -> Result<GroupTask<T>, GroupSpawnError>
     where
         F: Future<Output = Result<T, E>> + 'static,
         T: 'static,
     {
         let state = &self.state;
         if state.aborting.get() || state.finished.get() {
-            return Err(SpawnError::GroupShuttingDown);
+            return Err(GroupSpawnError::ShuttingDown);
         }
         let index = state.children.borrow().len();
         let guard = ChildGuard {

@@ -186,14 +186,25 @@ where
 #[derive(Debug, Clone)]
 pub struct TimeoutError {
     after: Option<Duration>,
-    cancelled: Cancelled,
+    /// The cancellation a timeout delivered; `None` for a blocking wait
+    /// that ran out (`Submitted::wait_timeout`), which cancels nothing.
+    cancelled: Option<Cancelled>,
 }
 
 impl TimeoutError {
+    /// A timeout that cancelled the code it wrapped.
     pub(crate) fn new(after: Option<Duration>) -> TimeoutError {
         TimeoutError {
             after,
-            cancelled: Cancelled::untracked(Some(TIMEOUT_MESSAGE.into())),
+            cancelled: Some(Cancelled::untracked(Some(TIMEOUT_MESSAGE.into()))),
+        }
+    }
+
+    /// A wait that ran out after `after`, cancelling nothing.
+    pub(crate) fn waited(after: Duration) -> TimeoutError {
+        TimeoutError {
+            after: Some(after),
+            cancelled: None,
         }
     }
 
@@ -233,7 +244,9 @@ impl fmt::Display for TimeoutError {
 
 impl std::error::Error for TimeoutError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.cancelled)
+        self.cancelled
+            .as_ref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::header::{Meta, MUST_CANCEL, REARMED, SCOPED};
-use super::raw::RawTask;
 use crate::event_loop::context;
+use crate::task::engine::header::{Meta, MUST_CANCEL, REARMED, SCOPED};
+use crate::task::engine::raw::RawTask;
 
 /// The task was cancelled: asyncio's `CancelledError`, delivered as a value.
 ///
@@ -54,7 +54,7 @@ pub struct Cancelled {
 }
 
 impl Cancelled {
-    /// The message given to [`TaskRef::cancel_with`](super::TaskRef::cancel_with), if any.
+    /// The message given to [`TaskRef::cancel_with`](crate::TaskRef::cancel_with), if any.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }

@@ -29,18 +29,19 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use super::clock_hold::ClockTicket;
-use super::context;
-use super::{LoopId, ThreadsafeHandle};
+use crate::event_loop::clock_hold::ClockTicket;
+use crate::event_loop::context;
+use crate::event_loop::{LoopClosed, LoopId, ThreadsafeHandle};
 use crate::loom::{Condvar, Mutex, MutexGuard};
 use crate::task::{Cancelled, Checkpoint, PanicError};
+use crate::time::TimeoutError;
 
 /// Why a [`Submitted`] future gave no value.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SubmitError {
     /// The target loop was closed before the future could start.
-    LoopClosed,
+    LoopClosed(LoopClosed),
     /// The target loop dropped the task before it finished: the loop was
     /// closed (or the task aborted) while it ran.
     Aborted,
@@ -52,7 +53,7 @@ pub enum SubmitError {
     Panicked(PanicError),
     /// [`Submitted::wait_timeout`] timed out; the future runs on — wait
     /// again, or cancel it.
-    Timeout,
+    Timeout(TimeoutError),
     /// `wait` was called on the thread of the target loop itself, which
     /// would block forever (the loop could not run the future). Await the
     /// `Submitted` instead.
@@ -74,18 +75,19 @@ impl SubmitError {
 impl fmt::Display for SubmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SubmitError::LoopClosed => f.write_str(
-                "the target event loop is closed; the submitted future never ran \
-                 (submit to a loop that is running)",
-            ),
+            SubmitError::LoopClosed(e) => {
+                write!(f, "the submitted future never ran: {e}")
+            }
             SubmitError::Aborted => f.write_str(
                 "the target event loop dropped the submitted future before it finished \
                  (the loop was closed or the task aborted)",
             ),
             SubmitError::Cancelled(c) => write!(f, "the submitted future was {c}"),
             SubmitError::Panicked(p) => write!(f, "the submitted future panicked: {p}"),
-            SubmitError::Timeout => f.write_str(
-                "the submitted future has not finished yet; it runs on — wait again or cancel it",
+            SubmitError::Timeout(e) => write!(
+                f,
+                "the submitted future has not finished yet ({e}); it runs on — wait again or \
+                 cancel it"
             ),
             SubmitError::WouldDeadlock => f.write_str(
                 "cannot block waiting for a future submitted to this thread's own event loop: \
@@ -100,7 +102,9 @@ impl std::error::Error for SubmitError {
         match self {
             SubmitError::Cancelled(c) => Some(c),
             SubmitError::Panicked(p) => Some(p),
-            _ => None,
+            SubmitError::LoopClosed(e) => Some(e),
+            SubmitError::Timeout(e) => Some(e),
+            SubmitError::Aborted | SubmitError::WouldDeadlock => None,
         }
     }
 }
@@ -222,7 +226,9 @@ impl<T> Shared<T> {
     }
 
     /// Blocks until the outcome is settled or `deadline` passes.
-    fn wait_until(&self, deadline: Option<Instant>) -> Result<T, SubmitError> {
+    fn wait_until(&self, limit: Option<Duration>) -> Result<T, SubmitError> {
+        // Too far to represent: wait without a deadline.
+        let deadline = limit.and_then(|d| Instant::now().checked_add(d));
         let mut state = self.lock();
         state.blocked += 1;
         let result = loop {
@@ -234,7 +240,8 @@ impl<T> Shared<T> {
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        break Err(SubmitError::Timeout);
+                        let waited = limit.unwrap_or_default();
+                        break Err(SubmitError::Timeout(TimeoutError::waited(waited)));
                     }
                     state = self
                         .ready
@@ -405,7 +412,7 @@ impl<F: Future> Drop for RunSubmitted<F> {
             let error = if self.started {
                 SubmitError::Aborted
             } else {
-                SubmitError::LoopClosed
+                SubmitError::LoopClosed(LoopClosed)
             };
             self.shared.complete(Err(error));
         }
@@ -515,7 +522,7 @@ impl<T> Submitted<T> {
         if context::loop_by_id(self.loop_id).is_some() {
             return Err(SubmitError::WouldDeadlock);
         }
-        self.shared.wait_until(Instant::now().checked_add(timeout))
+        self.shared.wait_until(Some(timeout))
     }
 }
 

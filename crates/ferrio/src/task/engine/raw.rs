@@ -78,9 +78,9 @@ use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::header::Meta;
-use super::TaskRef;
 use crate::event_loop::inner::Inner;
 use crate::event_loop::LoopId;
+use crate::task::TaskRef;
 
 /// What polling a task's future produced.
 pub(crate) enum PollOutcome {
@@ -262,6 +262,20 @@ impl RawTask {
     /// The loop-thread metadata.
     pub(crate) fn meta(&self) -> &Meta {
         &self.header().meta
+    }
+
+    /// Marks the task as queued, for its loop's run queue: `false` if it is
+    /// queued already or complete (then it must not be queued again). The
+    /// loop's only look at a task's state.
+    #[inline]
+    pub(crate) fn mark_scheduled(&self) -> bool {
+        use super::header::{COMPLETE, SCHEDULED};
+        let meta = self.meta();
+        if meta.has(SCHEDULED | COMPLETE) {
+            return false;
+        }
+        meta.set(SCHEDULED);
+        true
     }
 
     /// A stable identity for the task (its address), for comparisons only.

@@ -13,7 +13,7 @@ use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
 use common::*;
-use ferrio::event_loop::{SubmitError, Submitted};
+use ferrio::submit::{SubmitError, Submitted};
 use ferrio::{Cancelled, EventLoop, RunError, ThreadsafeHandle};
 
 /// A real-clock loop serving on its own thread until stopped.
@@ -116,7 +116,7 @@ fn submitting_to_a_closed_loop_is_a_typed_error() {
     let submitted = remote.submit(async { 1 });
     assert!(submitted.is_done(), "settled at once");
     let err = submitted.wait().unwrap_err();
-    assert!(matches!(err, SubmitError::LoopClosed), "{err:?}");
+    assert!(matches!(err, SubmitError::LoopClosed(_)), "{err:?}");
     assert!(err.to_string().contains("closed"), "{err}");
 }
 
@@ -138,7 +138,7 @@ fn a_panicking_future_is_a_typed_error_and_the_loop_runs_on() {
     };
     assert_eq!(p.message(), "handler failed: 500");
     assert!(
-        p.spawn_location().file().ends_with("event_loop_submit.rs"),
+        p.spawn_location().file().ends_with("submit_threadsafe.rs"),
         "the task is attributed to the submit call: {}",
         p.spawn_location()
     );
@@ -216,7 +216,7 @@ fn wait_timeout_times_out_then_waits_again() {
             .unwrap()
     });
     let err = submitted.wait_timeout(Duration::ZERO).unwrap_err();
-    assert!(matches!(err, SubmitError::Timeout), "{err:?}");
+    assert!(matches!(err, SubmitError::Timeout(_)), "{err:?}");
     assert!(!submitted.is_done());
     tx.send(9).unwrap();
     assert_eq!(submitted.wait_timeout(GUARD).unwrap(), 9);

@@ -5,14 +5,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::cancelled;
 use super::header::*;
 use super::raw::{PollOutcome, RawTask, SendTask, WakerRef};
-use super::{panic_message, TaskRef};
 use crate::event_loop::context;
 use crate::event_loop::inner::Inner;
 use crate::event_loop::remote;
 use crate::event_loop::{default_exception_handler, ExceptionContext, ExceptionKind, TaskInfo};
+use crate::task::cancel::cancelled;
+use crate::task::{panic_message, TaskRef};
 
 /// Queues a task on its loop: directly when that loop is running on this
 /// thread, through the loop's remote queue otherwise.

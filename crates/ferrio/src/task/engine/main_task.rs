@@ -6,9 +6,9 @@ use std::panic::{resume_unwind, Location};
 
 use super::raw::RawTask;
 use super::schedule::abort_now;
-use super::{link, new_meta, JoinError, Task};
 use crate::event_loop::inner::Inner;
 use crate::event_loop::RunError;
+use crate::task::{link, new_meta, JoinError, Task};
 
 /// Runs `future` as the loop's main task until it completes or the loop is
 /// stopped. The loop must be installed as the running one.
@@ -25,7 +25,7 @@ pub(crate) fn run_main<F: Future>(inner: &Inner, future: F) -> Result<F::Output,
     // As asyncio: a `stop()` made before the run still lets one iteration
     // run.
     loop {
-        inner.run_once()?;
+        inner.run_once().map_err(RunError::Poll)?;
         if guard.task.done() || inner.stopping.get() {
             break;
         }

@@ -26,10 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Waker};
 
-use super::header::{Meta, MUST_CANCEL, REARMED, SCOPED};
-use super::raw::RawTask;
 use super::Cancelled;
 use crate::event_loop::context;
+use crate::task::engine::header::{Meta, MUST_CANCEL, REARMED, SCOPED};
+use crate::task::engine::raw::RawTask;
 
 /// A region of a task that can be cancelled on its own.
 pub(crate) struct CancelScope {

@@ -56,8 +56,8 @@ use std::sync::Arc;
 use std::task::Waker;
 
 use super::raw::Header;
-use super::{TaskId, TaskRef};
 use crate::event_loop::LoopId;
+use crate::task::{TaskId, TaskRef};
 
 pub(crate) const SCHEDULED: u16 = 1 << 0;
 pub(crate) const RUNNING: u16 = 1 << 1;
@@ -129,7 +129,7 @@ pub(crate) struct Cold {
     pub(crate) done_callbacks: Vec<(DoneCallbackId, DoneCallback)>,
     /// The cancellation the awaiter of this task forwarded to it (see the
     /// module docs): given back to the awaiter if this task ends cancelled.
-    pub(crate) join_cancel: Option<super::Cancelled>,
+    pub(crate) join_cancel: Option<crate::task::Cancelled>,
     pub(crate) panic: Option<Box<dyn Any + Send>>,
     pub(crate) panic_message: Option<Arc<str>>,
     /// What the task did, when the loop tracks activity (debug mode, a
@@ -140,7 +140,7 @@ pub(crate) struct Cold {
     /// activity; cleared when the task is polled.
     pub(crate) waiting_on: Option<&'static str>,
     /// The cancel scopes the task is inside while it polls, outermost first.
-    pub(crate) scopes: Vec<std::rc::Rc<super::scope::CancelScope>>,
+    pub(crate) scopes: Vec<std::rc::Rc<crate::task::cancel::scope::CancelScope>>,
 }
 
 /// A task's activity, recorded while the loop tracks it.
@@ -279,7 +279,7 @@ impl Meta {
 
     /// Takes the cancellation an awaiter forwarded to this task, if any
     /// (without allocating the cold data).
-    pub(crate) fn take_join_cancel(&self) -> Option<super::Cancelled> {
+    pub(crate) fn take_join_cancel(&self) -> Option<crate::task::Cancelled> {
         self.cold
             .borrow_mut()
             .as_deref_mut()
