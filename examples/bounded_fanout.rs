@@ -42,7 +42,7 @@ async fn crawl() {
     let per_host = KeyedSemaphore::new(4);
     let in_flight = Rc::new(Cell::new(0usize));
     let peak = Rc::new(Cell::new(0usize));
-    let start = ferrio::time();
+    let start = ferrio::now();
     let (ph, inf, pk) = (per_host.clone(), in_flight.clone(), peak.clone());
     let mut pages = map_concurrent(urls, 50, Order::Completion, move |url: String| {
         let (per_host, in_flight, peak) = (ph.clone(), inf.clone(), pk.clone());
@@ -65,20 +65,20 @@ async fn crawl() {
             println!(
                 "{done:>6} pages, {:>4} held unread, {:?}",
                 pages.held(),
-                ferrio::time() - start
+                ferrio::now() - start
             );
         }
     }
     println!(
         "crawled {done} pages ({bytes} bytes) in {:?}; at most {} fetches at once (limit 50, 4 per host x 20 hosts)",
-        ferrio::time() - start,
+        ferrio::now() - start,
         peak.get()
     );
 
     // Fail fast: the first error stops the launches and cancels the rest.
     let started = Rc::new(Cell::new(0));
     let s = started.clone();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let outcome = try_gather_limited(0..10_000u32, 8, move |i| {
         s.set(s.get() + 1);
         async move {
@@ -95,7 +95,7 @@ async fn crawl() {
     match outcome {
         Err(TryGatherError::Failed { index, error }) => println!(
             "fail-fast: item {index} failed ({error}) after {:?}; only {} of 10000 items were started",
-            ferrio::time() - start,
+            ferrio::now() - start,
             started.get()
         ),
         other => println!("unexpected: {other:?}"),

@@ -45,7 +45,7 @@ async fn run() {
             .cool_down(ms(500)),
     );
     // Log every transition of the api host's breaker.
-    let start = ferrio::time();
+    let start = ferrio::now();
     breakers.get("api.example").on_state_change(move |t| {
         println!(
             "  [{:>5?}] breaker {:?} -> {:?}",
@@ -78,7 +78,7 @@ async fn run() {
                 }
             })
             .await;
-        let at = ferrio::time() - start;
+        let at = ferrio::now() - start;
         match outcome {
             Ok(status) => println!("{at:>7?} call {i:>2}: {status}"),
             Err(BreakerError::Failed(e)) => println!("{at:>7?} call {i:>2}: failed: {e}"),

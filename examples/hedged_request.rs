@@ -52,7 +52,7 @@ async fn replica(name: &'static str, latency: u64, ok: bool) -> Result<&'static 
 async fn run() {
     println!("== hedge: backup after 100 ms (p95), first success wins");
     let calls = Rc::new(Cell::new(0u32));
-    let start = ferrio::time();
+    let start = ferrio::now();
     let c = calls.clone();
     let answer = hedge(ms(100), move || {
         c.set(c.get() + 1);
@@ -67,12 +67,12 @@ async fn run() {
     .expect("a replica answered");
     println!(
         "  {answer} after {:?} ({} requests sent; without hedging: 800 ms)",
-        ferrio::time() - start,
+        ferrio::now() - start,
         calls.get()
     );
 
     println!("== race: the first mirror to answer, good or bad");
-    let start = ferrio::time();
+    let start = ferrio::now();
     let winner = race([
         replica("eu-mirror", 120, true),
         replica("us-mirror", 60, true),
@@ -80,17 +80,17 @@ async fn run() {
     ])
     .await
     .expect("not cancelled");
-    println!("  winner: {winner:?} after {:?}", ferrio::time() - start);
+    println!("  winner: {winner:?} after {:?}", ferrio::now() - start);
 
     println!("== first_ok: the first replica that answers well");
-    let start = ferrio::time();
+    let start = ferrio::now();
     let good = first_ok([
         replica("a", 20, false),
         replica("b", 70, true),
         replica("c", 300, true),
     ])
     .await;
-    println!("  {good:?} after {:?}", ferrio::time() - start);
+    println!("  {good:?} after {:?}", ferrio::now() - start);
     let none = first_ok([replica("x", 10, false), replica("y", 20, false)]).await;
     match none {
         Err(err) => println!("  when all fail: {err}"),

@@ -55,7 +55,7 @@ async fn slow_download() -> Result<(), Cancelled> {
 
 #[ferrio::main]
 async fn main() {
-    let started = ferrio::time();
+    let started = ferrio::now();
     let tasks: Vec<_> = (1..=3)
         .map(|i| {
             ferrio::spawn(worker(
@@ -78,7 +78,7 @@ async fn main() {
             Err(e) => println!("worker failed: {e}"),
         }
     }
-    println!("all workers finished in {:?}", ferrio::time() - started);
+    println!("all workers finished in {:?}", ferrio::now() - started);
 
     println!("cancelling task '{}'", download.name());
     download.cancel_with("user pressed stop");

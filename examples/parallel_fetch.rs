@@ -103,11 +103,11 @@ async fn fetch(url: &'static str) -> Result<Page, FetchError> {
 }
 
 async fn crawl() {
-    let started = ferrio::time();
+    let started = ferrio::now();
     let outcomes = gather_settled(URLS.map(fetch))
         .await
         .expect("nobody cancels the crawl");
-    let elapsed = ferrio::time() - started;
+    let elapsed = ferrio::now() - started;
 
     let mut failed = Vec::new();
     for (url, outcome) in URLS.iter().zip(&outcomes) {

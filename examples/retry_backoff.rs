@@ -79,7 +79,7 @@ async fn demo(title: &str, script: &[&str]) {
         .attempt_timeout(Duration::from_millis(200))
         .jitter(Jitter::Full);
     let calls = Cell::new(0);
-    let start = ferrio::time();
+    let start = ferrio::now();
     let outcome = retry(policy, || {
         let n = calls.get();
         calls.set(n + 1);
@@ -104,7 +104,7 @@ async fn demo(title: &str, script: &[&str]) {
         )
     })
     .await;
-    let took = ferrio::time() - start;
+    let took = ferrio::now() - start;
     match outcome {
         Ok(body) => println!("  got {body} after {} calls, {took:?}", calls.get()),
         Err(err) => {

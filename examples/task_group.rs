@@ -72,7 +72,7 @@ async fn fetch(name: &'static str, millis: u64, fail: bool) -> Result<String, Fe
 
 #[ferrio::main]
 async fn main() {
-    let started = ferrio::time();
+    let started = ferrio::now();
     let (a, b) = TaskGroup::run(|group| async move {
         let a = group
             .spawn_named("a", fetch("a", 100, false))
@@ -85,7 +85,7 @@ async fn main() {
     .await
     .expect("both succeed");
     println!("{} | {}", a.await.unwrap(), b.await.unwrap());
-    println!("both in {:?}, not the sum", ferrio::time() - started);
+    println!("both in {:?}, not the sum", ferrio::now() - started);
 
     let failed = TaskGroup::run(|group| async move {
         group

@@ -58,7 +58,7 @@ async fn main() {
     let outcome = timeout_scope(Some(Duration::from_millis(200)), |scope| async move {
         // It needs longer than planned: move the deadline.
         scope
-            .reschedule(Some(ferrio::time() + Duration::from_secs(1)))
+            .reschedule(Some(ferrio::now() + Duration::from_secs(1)))
             .expect("not expired yet");
         download("medium", 0.5).await
     })

@@ -80,7 +80,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// the main task of a new event loop. By default the loop uses ferrio's
 /// *virtual clock*: time is paused and jumps forward whenever every task is
 /// waiting on a timer, so `sleep(Duration::from_secs(3600))` completes
-/// instantly while `ferrio::time()` still advances by an hour. Tests never
+/// instantly while `ferrio::now()` still advances by an hour. Tests never
 /// wait on the wall clock unless they ask for it.
 ///
 /// The test fails if the body panics or if the event loop fails. Other test
@@ -92,9 +92,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// #[ferrio::test]
 /// async fn sleeping_an_hour_takes_no_time() {
-///     let start = ferrio::time();
+///     let start = ferrio::now();
 ///     ferrio::sleep(Duration::from_secs(3600)).await.unwrap();
-///     assert!(ferrio::time() - start >= Duration::from_secs(3600));
+///     assert!(ferrio::now() - start >= Duration::from_secs(3600));
 /// }
 ///
 /// #[ferrio::test]
@@ -110,9 +110,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[::core::prelude::v1::test]
 /// fn sleeping_an_hour_takes_no_time() {
 ///     async fn sleeping_an_hour_takes_no_time() {
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         ferrio::sleep(Duration::from_secs(3600)).await.unwrap();
-///         assert!(ferrio::time() - start >= Duration::from_secs(3600));
+///         assert!(ferrio::now() - start >= Duration::from_secs(3600));
 ///     }
 ///     // `true`: the virtual clock.
 ///     ::ferrio::__private::block_on_test(sleeping_an_hour_takes_no_time(), true)

@@ -53,7 +53,7 @@ use crate::race::{Contest, Failure, FirstOkError, Next};
 ///     .run_until_complete(async {
 ///         // The first call hits a slow replica (10 s); the hedge a fast one (1 s).
 ///         let calls = Rc::new(Cell::new(0));
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         let answer = hedge(Duration::from_millis(300), || {
 ///             calls.set(calls.get() + 1);
 ///             let secs = if calls.get() == 1 { 10 } else { 1 };
@@ -65,7 +65,7 @@ use crate::race::{Contest, Failure, FirstOkError, Next};
 ///         .await
 ///         .unwrap();
 ///         assert_eq!(answer, 1);
-///         assert_eq!(ferrio::time() - start, Duration::from_millis(1300));
+///         assert_eq!(ferrio::now() - start, Duration::from_millis(1300));
 ///         assert_eq!(calls.get(), 2);
 ///     })
 ///     .unwrap();

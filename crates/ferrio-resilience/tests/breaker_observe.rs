@@ -28,7 +28,7 @@ async fn callbacks_and_the_stream_see_every_transition_in_order() {
             .cool_down(secs(10)),
     );
     let seen: Rc<RefCell<Vec<(CircuitState, CircuitState, Duration)>>> = Rc::default();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let s = seen.clone();
     let b2 = b.clone();
     b.on_state_change(move |t: &Transition| {

@@ -61,7 +61,7 @@ async fn opens_after_consecutive_failures_and_a_success_resets_the_count() {
 async fn open_fails_fast_without_calling_and_says_when_to_come_back() {
     let b = breaker(1, 30);
     fail(&b).await.unwrap_err();
-    let opened = ferrio::time();
+    let opened = ferrio::now();
     ferrio::sleep(secs(12)).await.unwrap();
     let called = Cell::new(false);
     let err = b
@@ -96,7 +96,7 @@ async fn a_failure_in_half_open_reopens_for_a_new_cool_down() {
     let b = breaker(1, 10);
     fail(&b).await.unwrap_err();
     ferrio::sleep(secs(10)).await.unwrap();
-    let trial_at = ferrio::time();
+    let trial_at = ferrio::now();
     fail(&b).await.unwrap_err();
     assert_eq!(b.state(), CircuitState::Open);
     let open = succeed(&b).await.unwrap_err();

@@ -79,7 +79,7 @@ async fn time_window_boundaries() {
                 3,
             ),
     );
-    let start = ferrio::time();
+    let start = ferrio::now();
     let at = |t: Duration| ferrio::sleep_until(start + t);
     record(&b, Outcome::Failure); // bucket 0
     at(ms(9_500)).await.unwrap();
@@ -109,7 +109,7 @@ async fn time_window_just_past_the_boundary_does_not_trip() {
                 3,
             ),
     );
-    let start = ferrio::time();
+    let start = ferrio::now();
     record(&b, Outcome::Failure); // bucket 0
     record(&b, Outcome::Failure); // bucket 0
     ferrio::sleep_until(start + ms(10_000)).await.unwrap();

@@ -23,7 +23,7 @@ enum Error {
 async fn values_in_input_order_with_at_most_limit_running() {
     let running = Rc::new(Cell::new(0));
     let max = Rc::new(Cell::new(0));
-    let start = ferrio::time();
+    let start = ferrio::now();
     let (r, m) = (running.clone(), max.clone());
     let values = gather_limited((0..9u64).rev(), 3, move |i| {
         let (r, m) = (r.clone(), m.clone());
@@ -39,14 +39,14 @@ async fn values_in_input_order_with_at_most_limit_running() {
     .unwrap();
     assert_eq!(values, [8, 7, 6, 5, 4, 3, 2, 1, 0]);
     assert_eq!(max.get(), 3);
-    assert_eq!(ferrio::time() - start, secs(3));
+    assert_eq!(ferrio::now() - start, secs(3));
 }
 
 #[ferrio::test]
 async fn the_first_error_in_time_stops_the_rest_and_awaits_their_cleanup() {
     let cleaned: Rc<RefCell<Vec<u64>>> = Rc::default();
     let started: Rc<RefCell<Vec<u64>>> = Rc::default();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let (c, s) = (cleaned.clone(), started.clone());
     // Item 3 fails at 1 s; items 0-2 take 10 s; 4 more wait to start.
     let err = try_gather_limited(0..8u64, 4, move |i| {
@@ -76,7 +76,7 @@ async fn the_first_error_in_time_stops_the_rest_and_awaits_their_cleanup() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        ferrio::time() - start,
+        ferrio::now() - start,
         secs(3),
         "failed at 1 s, then 2 s of cleanup"
     );
@@ -148,9 +148,9 @@ async fn cancelling_the_caller_cancels_the_children_and_waits() {
         }
     });
     ferrio::sleep(secs(1)).await.unwrap();
-    let at = ferrio::time();
+    let at = ferrio::now();
     caller.cancel();
     assert!(caller.await.unwrap_err().is_cancelled());
-    assert_eq!(ferrio::time() - at, secs(1));
+    assert_eq!(ferrio::now() - at, secs(1));
     assert_eq!(cleaned.get(), 3);
 }

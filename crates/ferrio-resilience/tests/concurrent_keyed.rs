@@ -18,7 +18,7 @@ async fn at_most_k_per_host_within_a_global_limit() {
     let urls: Vec<(&str, u32)> = (0..30)
         .map(|i| (["a", "b", "c"][i % 3], i as u32))
         .collect();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let (ph, pk) = (per_host.clone(), peak.clone());
     let mut out = map_concurrent(urls, 9, Order::Completion, move |(host, _)| {
         let (ph, pk) = (ph.clone(), pk.clone());
@@ -43,7 +43,7 @@ async fn at_most_k_per_host_within_a_global_limit() {
         assert_eq!(peak.borrow()[host].1, 2, "host {host}");
     }
     // 10 requests per host, 2 at a time, 1 s each.
-    assert_eq!(ferrio::time() - start, secs(5));
+    assert_eq!(ferrio::now() - start, secs(5));
     assert_eq!(per_host.keys(), 0, "no entry left behind");
 }
 

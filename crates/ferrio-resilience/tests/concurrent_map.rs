@@ -32,15 +32,15 @@ impl Gauge {
 
 #[ferrio::test]
 async fn input_order_with_exact_timing() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let durations = [5u64, 1, 1, 1, 3, 1];
     let mut out = map_concurrent(durations, 2, Order::Input, |d| async move {
         ferrio::sleep(secs(d)).await.unwrap();
-        (d, ferrio::time() - start)
+        (d, ferrio::now() - start)
     });
     let mut got = Vec::new();
     while let Some(r) = out.next().await {
-        got.push((r.unwrap(), ferrio::time() - start));
+        got.push((r.unwrap(), ferrio::now() - start));
     }
     // At most 2 outstanding: item 1 finishes at 1 s but is held behind
     // item 0 (5 s), so nothing else starts until item 0 is read at 5 s.
@@ -59,16 +59,16 @@ async fn input_order_with_exact_timing() {
 
 #[ferrio::test]
 async fn max_held_lets_results_queue_behind_a_slow_head() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let durations = [5u64, 1, 1, 1, 3, 1];
     let mut out = map_concurrent(durations, 2, Order::Input, |d| async move {
         ferrio::sleep(secs(d)).await.unwrap();
-        (d, ferrio::time() - start)
+        (d, ferrio::now() - start)
     })
     .max_held(4);
     let mut got = Vec::new();
     while let Some(r) = out.next().await {
-        got.push((r.unwrap(), ferrio::time() - start));
+        got.push((r.unwrap(), ferrio::now() - start));
         assert!(out.running() <= 2 && out.outstanding() <= 4);
     }
     // Two run at once; up to four outstanding: items 1-3 run one after the
@@ -88,14 +88,14 @@ async fn max_held_lets_results_queue_behind_a_slow_head() {
 
 #[ferrio::test]
 async fn completion_order_yields_as_they_finish() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let mut out = map_concurrent([3u64, 1, 2, 1], 3, Order::Completion, |d| async move {
         ferrio::sleep(secs(d)).await.unwrap();
         d
     });
     let mut got = Vec::new();
     while let Some(r) = out.next().await {
-        got.push((r.unwrap(), ferrio::time() - start));
+        got.push((r.unwrap(), ferrio::now() - start));
     }
     // 3, 1, 2 start at 0; the last 1 starts when the first 1 is read (1 s).
     assert_eq!(
@@ -142,10 +142,10 @@ async fn never_more_than_limit_running_or_held_with_a_slow_reader() {
 
 #[ferrio::test]
 async fn children_run_while_the_reader_is_busy() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let mut out = map_concurrent(0..4u64, 4, Order::Input, |_| async {
         ferrio::sleep(secs(1)).await.unwrap();
-        ferrio::time()
+        ferrio::now()
     });
     let first = out.next().await.unwrap().unwrap();
     // Busy for 10 s; the other three finished at 1 s regardless.
@@ -179,7 +179,7 @@ async fn slow_child(log: Log, i: u64) -> Result<u64, Cancelled> {
         Err(c) => {
             ferrio::sleep(secs(1)).await.unwrap();
             log.borrow_mut()
-                .push(format!("{i} cleaned at {:?}", ferrio::time()));
+                .push(format!("{i} cleaned at {:?}", ferrio::now()));
             Err(c)
         }
     }
@@ -187,7 +187,7 @@ async fn slow_child(log: Log, i: u64) -> Result<u64, Cancelled> {
 
 #[ferrio::test]
 async fn a_timed_out_read_loses_nothing() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let mut out = map_concurrent([3u64, 1], 2, Order::Input, |d| async move {
         ferrio::sleep(secs(d)).await.unwrap();
         d
@@ -197,7 +197,7 @@ async fn a_timed_out_read_loses_nothing() {
     assert_eq!(out.outstanding(), 2, "...and the children run on");
     // ...and reading again goes on where it was.
     assert_eq!(out.next().await.unwrap().unwrap(), 3);
-    assert_eq!(ferrio::time() - start, secs(3));
+    assert_eq!(ferrio::now() - start, secs(3));
     assert_eq!(out.next().await.unwrap().unwrap(), 1);
 }
 
@@ -205,7 +205,7 @@ async fn a_timed_out_read_loses_nothing() {
 async fn stop_cancels_the_running_children_and_yields_their_ends() {
     let log: Log = Rc::default();
     let l = log.clone();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let mut out = map_concurrent(0..100u64, 3, Order::Completion, move |i| {
         slow_child(l.clone(), i)
     });
@@ -221,7 +221,7 @@ async fn stop_cancels_the_running_children_and_yields_their_ends() {
         "only the three running children; none started after"
     );
     assert_eq!(
-        ferrio::time() - start,
+        ferrio::now() - start,
         secs(3),
         "their one-second cleanup was waited for"
     );
@@ -251,11 +251,11 @@ async fn a_cancelled_reader_gets_its_cancellation_and_can_stop_and_wait() {
         Ok(())
     });
     ferrio::sleep(secs(5)).await.unwrap();
-    let cancelled_at = ferrio::time();
+    let cancelled_at = ferrio::now();
     reader.cancel();
     assert!(reader.await.unwrap_err().is_cancelled());
     assert_eq!(
-        ferrio::time() - cancelled_at,
+        ferrio::now() - cancelled_at,
         secs(1),
         "waited for the children's cleanup"
     );

@@ -48,9 +48,9 @@ impl Plan {
     }
 
     fn attempt(self: &Rc<Self>) -> impl std::future::Future<Output = Result<u32, Error>> + 'static {
-        let start = *self.start.get().get_or_insert_with(ferrio::time);
+        let start = *self.start.get().get_or_insert_with(ferrio::now);
         self.start.set(Some(start));
-        self.starts.borrow_mut().push(ferrio::time() - start);
+        self.starts.borrow_mut().push(ferrio::now() - start);
         let n = self.starts.borrow().len() as u32;
         let (took, ok) = self.plan[n as usize - 1];
         let me = self.clone();
@@ -72,33 +72,33 @@ impl Plan {
 #[ferrio::test]
 async fn a_fast_first_attempt_needs_no_hedge() {
     let plan = Plan::new(&[(50, true), (10, true)]);
-    let start = ferrio::time();
+    let start = ferrio::now();
     let p = plan.clone();
     assert_eq!(hedge(ms(100), move || p.attempt()).await.unwrap(), 1);
-    assert_eq!(ferrio::time() - start, ms(50));
+    assert_eq!(ferrio::now() - start, ms(50));
     assert_eq!(*plan.starts.borrow(), [ms(0)]);
 }
 
 #[ferrio::test]
 async fn a_slow_first_attempt_gets_a_backup_and_the_first_success_wins() {
     let plan = Plan::new(&[(1000, true), (30, true)]);
-    let start = ferrio::time();
+    let start = ferrio::now();
     let p = plan.clone();
     assert_eq!(hedge(ms(100), move || p.attempt()).await.unwrap(), 2);
     // Backup at 100 ms, answered at 130 ms; the first attempt cancelled, 5 ms cleanup.
     assert_eq!(*plan.starts.borrow(), [ms(0), ms(100)]);
     assert_eq!(*plan.cleaned.borrow(), [1]);
-    assert_eq!(ferrio::time() - start, ms(135));
+    assert_eq!(ferrio::now() - start, ms(135));
 }
 
 #[ferrio::test]
 async fn the_original_can_still_win_after_the_hedge_started() {
     let plan = Plan::new(&[(150, true), (200, true)]);
     let p = plan.clone();
-    let start = ferrio::time();
+    let start = ferrio::now();
     assert_eq!(hedge(ms(100), move || p.attempt()).await.unwrap(), 1);
     assert_eq!(*plan.cleaned.borrow(), [2]);
-    assert_eq!(ferrio::time() - start, ms(155));
+    assert_eq!(ferrio::now() - start, ms(155));
 }
 
 #[ferrio::test]
@@ -119,7 +119,7 @@ async fn a_failure_starts_the_next_attempt_at_once() {
 async fn three_attempts_one_delay_apart() {
     let plan = Plan::new(&[(1000, true), (1000, true), (10, true)]);
     let p = plan.clone();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let v = hedge(ms(100), move || p.attempt())
         .max_attempts(3)
         .await
@@ -129,7 +129,7 @@ async fn three_attempts_one_delay_apart() {
     let mut cleaned = plan.cleaned.borrow().clone();
     cleaned.sort();
     assert_eq!(cleaned, [1, 2]);
-    assert_eq!(ferrio::time() - start, ms(215));
+    assert_eq!(ferrio::now() - start, ms(215));
 }
 
 #[ferrio::test]
@@ -162,9 +162,9 @@ async fn cancelling_the_caller_cancels_both_attempts_and_waits() {
     });
     ferrio::sleep(ms(500)).await.unwrap();
     caller.cancel();
-    let at = ferrio::time();
+    let at = ferrio::now();
     assert!(caller.await.unwrap_err().is_cancelled());
-    assert_eq!(ferrio::time() - at, ms(5));
+    assert_eq!(ferrio::now() - at, ms(5));
     let mut cleaned = plan.cleaned.borrow().clone();
     cleaned.sort();
     assert_eq!(cleaned, [1, 2]);

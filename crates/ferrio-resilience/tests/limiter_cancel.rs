@@ -17,9 +17,9 @@ async fn waiter(
     name: &'static str,
     log: Rc<RefCell<Vec<(&'static str, Duration)>>>,
 ) -> Result<(), AcquireError> {
-    let start = ferrio::time();
+    let start = ferrio::now();
     limiter.acquire(n).await?;
-    log.borrow_mut().push((name, ferrio::time() - start));
+    log.borrow_mut().push((name, ferrio::now() - start));
     Ok(())
 }
 
@@ -65,10 +65,10 @@ async fn cancelling_a_queued_waiter_takes_nothing() {
 async fn a_timeout_around_acquire_takes_nothing() {
     let limiter = RateLimiter::per_second(1, 1);
     limiter.acquire(1).await.unwrap();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let outcome = ferrio::timeout(ms(500), limiter.acquire(1)).await;
     assert!(outcome.is_err(), "timed out: {outcome:?}");
-    assert_eq!(ferrio::time() - start, ms(500));
+    assert_eq!(ferrio::now() - start, ms(500));
     // The token due at 1 s is still there.
     ferrio::sleep(ms(500)).await.unwrap();
     limiter.try_acquire(1).unwrap();
@@ -83,11 +83,11 @@ async fn an_owned_acquire_moves_into_a_task_and_cancels_cleanly() {
             let acquire = limiter.acquire_owned(1);
             ferrio::spawn(async move {
                 acquire.await?;
-                Ok::<_, AcquireError>(ferrio::time())
+                Ok::<_, AcquireError>(ferrio::now())
             })
         })
         .collect();
-    let start = ferrio::time();
+    let start = ferrio::now();
     ferrio::yield_now().await.unwrap();
     assert_eq!(limiter.waiting(), 3);
     let mut waits = waits.into_iter();

@@ -19,7 +19,7 @@ fn run(limiter: RateLimiter, requests: &[(u64, u32)]) -> Vec<(usize, Duration, u
         .build()
         .unwrap()
         .run_until_complete(async move {
-            let start: Instant = ferrio::time();
+            let start: Instant = ferrio::now();
             let grants: Rc<RefCell<Vec<(usize, Duration, u32)>>> = Rc::default();
             let tasks: Vec<_> = requests
                 .iter()
@@ -31,7 +31,7 @@ fn run(limiter: RateLimiter, requests: &[(u64, u32)]) -> Vec<(usize, Duration, u
                             .await
                             .unwrap();
                         limiter.acquire(n).await.unwrap();
-                        grants.borrow_mut().push((i, ferrio::time() - start, n));
+                        grants.borrow_mut().push((i, ferrio::now() - start, n));
                     })
                 })
                 .collect();

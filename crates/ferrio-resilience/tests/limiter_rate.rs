@@ -18,18 +18,18 @@ fn secs(n: u64) -> Duration {
 /// Spawns `workers` tasks taking one permit at a time until `until`;
 /// returns the grant times (offsets from the start), in order.
 async fn hammer(limiter: &RateLimiter, workers: usize, until: Duration) -> Vec<Duration> {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let grants: Rc<RefCell<Vec<Duration>>> = Rc::default();
     let tasks: Vec<_> = (0..workers)
         .map(|_| {
             let (limiter, grants) = (limiter.clone(), grants.clone());
             ferrio::spawn(async move {
                 loop {
-                    if ferrio::time() - start > until {
+                    if ferrio::now() - start > until {
                         return;
                     }
                     limiter.acquire(1).await.unwrap();
-                    let at = ferrio::time() - start;
+                    let at = ferrio::now() - start;
                     if at > until {
                         return;
                     }
@@ -61,34 +61,34 @@ async fn a_simulated_minute_grants_burst_plus_rate_times_time() {
 #[ferrio::test]
 async fn idle_time_refills_up_to_the_burst_only() {
     let limiter = RateLimiter::per_second(5, 10);
-    let start = ferrio::time();
+    let start = ferrio::now();
     for _ in 0..10 {
         limiter.acquire(1).await.unwrap();
     }
-    assert_eq!(ferrio::time(), start);
+    assert_eq!(ferrio::now(), start);
     // An idle minute refills 10 (the burst), not 300.
     ferrio::sleep(secs(60)).await.unwrap();
     assert_eq!(limiter.available(), 10);
-    let burst_at = ferrio::time();
+    let burst_at = ferrio::now();
     for _ in 0..12 {
         limiter.acquire(1).await.unwrap();
     }
     // 10 at once, then 2 at 200 ms each.
-    assert_eq!(ferrio::time() - burst_at, ms(400));
+    assert_eq!(ferrio::now() - burst_at, ms(400));
 }
 
 #[ferrio::test]
 async fn bursts_between_pauses_over_a_minute() {
     // 2 per second, burst 6. Every 10 s, a burst of 8 requests.
     let limiter = RateLimiter::per_second(2, 6);
-    let start = ferrio::time();
+    let start = ferrio::now();
     let mut finished = Vec::new();
     for burst in 0..6u32 {
         ferrio::sleep_until(start + secs(10) * burst).await.unwrap();
         for _ in 0..8 {
             limiter.acquire(1).await.unwrap();
         }
-        finished.push(ferrio::time() - start - secs(10) * burst);
+        finished.push(ferrio::now() - start - secs(10) * burst);
     }
     // Each burst: 6 at once (refilled over the 9 s pause), 2 more at 500 ms each.
     assert_eq!(finished, [secs(1); 6]);
@@ -99,13 +99,13 @@ async fn waiters_are_served_in_arrival_order_and_a_large_one_is_not_starved() {
     let limiter = RateLimiter::per_second(10, 10);
     limiter.acquire(10).await.unwrap();
     let order: Rc<RefCell<Vec<(&str, Duration)>>> = Rc::default();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let mut tasks = Vec::new();
     for (name, n) in [("big", 8), ("small-1", 1), ("small-2", 1)] {
         let (limiter, order) = (limiter.clone(), order.clone());
         tasks.push(ferrio::spawn(async move {
             limiter.acquire(n).await.unwrap();
-            order.borrow_mut().push((name, ferrio::time() - start));
+            order.borrow_mut().push((name, ferrio::now() - start));
         }));
         ferrio::yield_now().await.unwrap();
     }
@@ -141,7 +141,7 @@ async fn try_acquire_says_when_to_come_back() {
             retry_after: Some(after),
         }) => {
             assert_eq!(after, Duration::from_nanos(666_666_667));
-            assert_eq!(at, ferrio::time() + after);
+            assert_eq!(at, ferrio::now() + after);
             ferrio::sleep_until(at).await.unwrap();
             limiter.try_acquire(2).unwrap();
         }
@@ -182,13 +182,13 @@ async fn sliding_window_a_simulated_minute() {
 #[ferrio::test]
 async fn sliding_window_counts_every_grant_for_exactly_one_window() {
     let limiter = RateLimiter::sliding_window(3, secs(10));
-    let start = ferrio::time();
+    let start = ferrio::now();
     limiter.acquire(1).await.unwrap(); // 0 s
     ferrio::sleep(secs(4)).await.unwrap();
     limiter.acquire(2).await.unwrap(); // 4 s
                                        // Full until the first grant leaves at 10 s; then until 14 s for 2 more.
     limiter.acquire(1).await.unwrap();
-    assert_eq!(ferrio::time() - start, secs(10));
+    assert_eq!(ferrio::now() - start, secs(10));
     limiter.acquire(2).await.unwrap();
-    assert_eq!(ferrio::time() - start, secs(14));
+    assert_eq!(ferrio::now() - start, secs(14));
 }

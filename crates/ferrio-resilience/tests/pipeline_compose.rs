@@ -45,7 +45,7 @@ async fn timeouts_count_against_the_breaker_and_are_retried() {
         .retry(backoff(100, 5))
         .circuit_breaker(breaker.clone())
         .timeout(secs(1));
-    let start = ferrio::time();
+    let start = ferrio::now();
     let err = pipeline
         .call(|| async {
             ferrio::sleep(secs(60)).await?;
@@ -71,7 +71,7 @@ async fn timeouts_count_against_the_breaker_and_are_retried() {
     // +200 ms; attempt 3 refused at 2.3 s, hint 29.8 s (instead of 400 ms);
     // attempt 4, the trial: 32.1-33.1 s, re-opens; +800 ms; attempt 5
     // refused at 33.9 s: out of attempts.
-    assert_eq!(ferrio::time() - start, ms(33_900));
+    assert_eq!(ferrio::now() - start, ms(33_900));
     assert_eq!(breaker.state(), CircuitState::Open);
 }
 
@@ -102,10 +102,10 @@ async fn each_attempt_takes_one_rate_permit_in_fifo_order() {
         .retry(RetryPolicy::fixed(Duration::ZERO).max_attempts(3))
         .rate_limit(limiter.clone());
     let starts = RefCell::new(Vec::new());
-    let start = ferrio::time();
+    let start = ferrio::now();
     let _ = pipeline
         .call(|| {
-            starts.borrow_mut().push(ferrio::time() - start);
+            starts.borrow_mut().push(ferrio::now() - start);
             async { Err::<(), _>(Error::Status(503)) }
         })
         .await;
@@ -124,12 +124,12 @@ async fn the_limiter_wait_is_bounded_by_the_budget() {
                 .max_elapsed(ms(500)),
         )
         .rate_limit(limiter.clone());
-    let start = ferrio::time();
+    let start = ferrio::now();
     let err = pipeline
         .call(|| async { Ok::<_, Error>(()) })
         .await
         .unwrap_err();
-    assert_eq!(ferrio::time() - start, ms(500));
+    assert_eq!(ferrio::now() - start, ms(500));
     assert!(matches!(err.reason(), StopReason::TimeExhausted { .. }));
     // The permit due at 1 s was not taken by the abandoned wait.
     ferrio::sleep(ms(500)).await.unwrap();
@@ -165,10 +165,10 @@ async fn cancelling_the_caller_mid_call_is_not_a_breaker_failure() {
         }
     });
     ferrio::sleep(secs(1)).await.unwrap();
-    let at = ferrio::time();
+    let at = ferrio::now();
     caller.cancel();
     assert!(caller.await.unwrap_err().is_cancelled());
-    assert_eq!(ferrio::time() - at, ms(50));
+    assert_eq!(ferrio::now() - at, ms(50));
     assert!(cleaned.get());
     assert_eq!(breaker.state(), CircuitState::Closed);
     assert_eq!(breaker.stats().consecutive_failures, 0);
@@ -196,11 +196,11 @@ async fn cancelling_the_caller_while_it_waits_for_the_limiter_takes_no_permit() 
 #[ferrio::test]
 async fn a_hint_from_the_error_is_honoured() {
     let starts = RefCell::new(Vec::new());
-    let start = ferrio::time();
+    let start = ferrio::now();
     let _ = Pipeline::new()
         .retry(backoff(100, 3))
         .call(|| {
-            starts.borrow_mut().push(ferrio::time() - start);
+            starts.borrow_mut().push(ferrio::now() - start);
             async { Err::<(), _>(Error::Status(429)) }
         })
         .hint(|e| matches!(e, Error::Status(429)).then_some(secs(5)))

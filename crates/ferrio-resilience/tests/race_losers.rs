@@ -33,7 +33,7 @@ async fn contender(
     if let Err(c) = ferrio::sleep(secs(after)).await {
         ferrio::sleep(secs(cleanup)).await.unwrap();
         log.borrow_mut()
-            .push(format!("{name} cleaned up at {:?}", ferrio::time()));
+            .push(format!("{name} cleaned up at {:?}", ferrio::now()));
         return Err(Error::Cancelled(c));
     }
     result.map_err(Error::Down)
@@ -42,7 +42,7 @@ async fn contender(
 #[ferrio::test]
 async fn race_returns_the_first_to_finish_after_the_losers_cleanup() {
     let log: Log = Rc::default();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let t = |d: u64| format!("{:?}", start + secs(d));
     let winner = race([
         contender(log.clone(), "slow", 5, 2, Ok("slow")),
@@ -54,7 +54,7 @@ async fn race_returns_the_first_to_finish_after_the_losers_cleanup() {
     // The first to finish wins even with an error: Promise.race semantics.
     assert!(matches!(winner, Err(Error::Down("fast failed"))));
     assert_eq!(
-        ferrio::time() - start,
+        ferrio::now() - start,
         secs(3),
         "won at 1 s, the slowest cleanup took 2 s"
     );
@@ -98,7 +98,7 @@ async fn a_panicking_first_finisher_is_the_outcome() {
 #[ferrio::test]
 async fn first_ok_skips_failures_and_cancels_the_rest() {
     let log: Log = Rc::default();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let v = first_ok([
         contender(log.clone(), "a", 1, 0, Err("503")),
         contender(log.clone(), "b", 2, 1, Ok("b")),
@@ -107,7 +107,7 @@ async fn first_ok_skips_failures_and_cancels_the_rest() {
     .await
     .unwrap();
     assert_eq!(v, "b");
-    assert_eq!(ferrio::time() - start, secs(3));
+    assert_eq!(ferrio::now() - start, secs(3));
     assert_eq!(
         *log.borrow(),
         [format!("c cleaned up at {:?}", start + secs(3))]
@@ -162,12 +162,12 @@ async fn cancelling_the_caller_cancels_every_contender_and_waits() {
         }
     });
     ferrio::sleep(secs(1)).await.unwrap();
-    let at = ferrio::time();
+    let at = ferrio::now();
     caller.cancel();
     racer.cancel();
     let caller: Result<Result<&str, _>, _> = caller.await;
     assert!(caller.unwrap_err().is_cancelled());
     assert!(racer.await.unwrap_err().is_cancelled());
-    assert_eq!(ferrio::time() - at, secs(3));
+    assert_eq!(ferrio::now() - at, secs(3));
     assert_eq!(log.borrow().len(), 3);
 }

@@ -22,7 +22,7 @@ fn gaps(policy: RetryPolicy) -> Vec<Duration> {
         .unwrap()
         .run_until_complete(async move {
             retry(policy, || {
-                s.borrow_mut().push(ferrio::time());
+                s.borrow_mut().push(ferrio::now());
                 async { Err::<(), _>("down") }
             })
             .await

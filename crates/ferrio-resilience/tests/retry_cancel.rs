@@ -38,7 +38,7 @@ type Log = Rc<RefCell<Vec<String>>>;
 fn attempt(log: &Log, secs_each: u64) -> impl std::future::Future<Output = Result<(), Error>> {
     let log = log.clone();
     async move {
-        let t = ferrio::time();
+        let t = ferrio::now();
         log.borrow_mut().push("start".into());
         match ferrio::sleep(secs(secs_each)).await {
             Ok(()) => Err(Error::Down),
@@ -47,7 +47,7 @@ fn attempt(log: &Log, secs_each: u64) -> impl std::future::Future<Output = Resul
                 // Async cleanup, not interrupted.
                 ferrio::sleep(secs(1)).await.unwrap();
                 log.borrow_mut()
-                    .push(format!("cleaned after {:?}", ferrio::time() - t));
+                    .push(format!("cleaned after {:?}", ferrio::now() - t));
                 Err(Error::Cancelled(c))
             }
         }
@@ -65,11 +65,11 @@ async fn cancelled_during_a_backoff_sleep_it_returns_at_once() {
         .await
     });
     ferrio::sleep(secs(10)).await.unwrap();
-    let start = ferrio::time();
+    let start = ferrio::now();
     task.cancel();
     let err = task.await.unwrap_err();
     assert!(err.is_cancelled(), "the task ends cancelled");
-    assert_eq!(ferrio::time(), start, "no waiting for the hour-long sleep");
+    assert_eq!(ferrio::now(), start, "no waiting for the hour-long sleep");
     assert_eq!(*log.borrow(), ["start"], "no further attempt");
 }
 
@@ -90,11 +90,11 @@ async fn cancelled_during_an_attempt_it_cancels_the_attempt_and_awaits_its_clean
         Err::<(), _>(err.into_cancelled().unwrap())
     });
     ferrio::sleep(secs(5)).await.unwrap();
-    let start = ferrio::time();
+    let start = ferrio::now();
     task.cancel();
     assert!(task.await.unwrap_err().is_cancelled());
     assert_eq!(
-        ferrio::time() - start,
+        ferrio::now() - start,
         secs(1),
         "waited for the attempt's cleanup"
     );
@@ -106,7 +106,7 @@ async fn cancelled_during_an_attempt_it_cancels_the_attempt_and_awaits_its_clean
 async fn an_enclosing_timeout_recognises_its_own_cancellation() {
     let log: Log = Rc::default();
     let l = log.clone();
-    let start = ferrio::time();
+    let start = ferrio::now();
     let outcome = ferrio::timeout(secs(10), async move {
         retry(RetryPolicy::fixed(secs(3)).max_attempts(100), || {
             attempt(&l, 3)
@@ -117,7 +117,7 @@ async fn an_enclosing_timeout_recognises_its_own_cancellation() {
     // Attempts at 0 and 6 failed; the deadline hit during the second
     // backoff sleep (9..12 s).
     assert!(outcome.is_err(), "the timeout reports its own expiry");
-    assert_eq!(ferrio::time() - start, secs(10));
+    assert_eq!(ferrio::now() - start, secs(10));
     assert_eq!(*log.borrow(), ["start", "start"]);
 }
 

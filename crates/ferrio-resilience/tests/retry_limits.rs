@@ -45,13 +45,13 @@ impl From<Cancelled> for Error {
 
 #[ferrio::test]
 async fn the_total_budget_stops_before_a_delay_that_would_end_past_it() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let starts = RefCell::new(Vec::new());
     let policy = RetryPolicy::fixed(secs(3))
         .unlimited_attempts()
         .max_elapsed(secs(10));
     let err = retry(policy, || {
-        starts.borrow_mut().push(ferrio::time() - start);
+        starts.borrow_mut().push(ferrio::now() - start);
         async { Err::<(), _>(Error::Fatal) }
     })
     .await
@@ -61,12 +61,12 @@ async fn the_total_budget_stops_before_a_delay_that_would_end_past_it() {
     assert!(matches!(err.reason(), StopReason::TimeExhausted { budget } if *budget == secs(10)));
     assert_eq!(err.attempts(), 4);
     // It gave up at once rather than sleeping into the budget's end.
-    assert_eq!(ferrio::time() - start, secs(9));
+    assert_eq!(ferrio::now() - start, secs(9));
 }
 
 #[ferrio::test]
 async fn the_total_budget_cuts_a_running_attempt() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let cleaned = Cell::new(false);
     let policy = RetryPolicy::fixed(secs(1))
         .unlimited_attempts()
@@ -86,7 +86,7 @@ async fn the_total_budget_cuts_a_running_attempt() {
     })
     .await
     .unwrap_err();
-    assert_eq!(ferrio::time() - start, secs(5));
+    assert_eq!(ferrio::now() - start, secs(5));
     assert_eq!(attempts.get(), 2);
     assert!(cleaned.get(), "the cut attempt ran its cleanup");
     assert!(matches!(err.reason(), StopReason::TimeExhausted { .. }));
@@ -95,7 +95,7 @@ async fn the_total_budget_cuts_a_running_attempt() {
 
 #[ferrio::test]
 async fn an_attempt_timeout_counts_as_a_failed_attempt_and_is_retried() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let attempt = Cell::new(0);
     let policy = RetryPolicy::fixed(ms(100))
         .max_attempts(3)
@@ -114,7 +114,7 @@ async fn an_attempt_timeout_counts_as_a_failed_attempt_and_is_retried() {
     .unwrap();
     assert_eq!(value, "answer");
     // Two attempts timed out after 1 s each, two 100 ms delays.
-    assert_eq!(ferrio::time() - start, ms(2200));
+    assert_eq!(ferrio::now() - start, ms(2200));
 }
 
 #[ferrio::test]
@@ -139,7 +139,7 @@ async fn timeouts_can_be_made_final() {
 
 #[ferrio::test]
 async fn a_retry_after_hint_replaces_the_backoff_delay() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let starts = RefCell::new(Vec::new());
     let hints = [Some(secs(7)), None, Some(ms(1))];
     let policy = RetryPolicy::exponential(ms(100))
@@ -147,7 +147,7 @@ async fn a_retry_after_hint_replaces_the_backoff_delay() {
         .jitter(Jitter::None);
     let err = retry(policy, || {
         let n = starts.borrow().len();
-        starts.borrow_mut().push(ferrio::time() - start);
+        starts.borrow_mut().push(ferrio::now() - start);
         let retry_after = hints.get(n).copied().flatten();
         async move { Err::<(), _>(Error::Busy { retry_after }) }
     })
@@ -164,7 +164,7 @@ async fn a_retry_after_hint_replaces_the_backoff_delay() {
 
 #[ferrio::test]
 async fn a_hint_past_the_budget_gives_up_at_once() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let policy = RetryPolicy::fixed(ms(10))
         .max_attempts(10)
         .max_elapsed(secs(30));
@@ -179,7 +179,7 @@ async fn a_hint_past_the_budget_gives_up_at_once() {
     })
     .await
     .unwrap_err();
-    assert_eq!(ferrio::time(), start);
+    assert_eq!(ferrio::now(), start);
     assert_eq!(err.attempts(), 1);
     assert!(matches!(err.reason(), StopReason::TimeExhausted { .. }));
 }
@@ -264,10 +264,10 @@ async fn only_the_last_n_errors_are_kept() {
 
 #[ferrio::test]
 async fn a_first_time_success_does_not_sleep() {
-    let start = ferrio::time();
+    let start = ferrio::now();
     let value = retry(RetryPolicy::default(), || async { Ok::<_, Error>(5) })
         .await
         .unwrap();
     assert_eq!(value, 5);
-    assert_eq!(ferrio::time(), start);
+    assert_eq!(ferrio::now(), start);
 }

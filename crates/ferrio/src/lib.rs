@@ -64,7 +64,7 @@ pub use ferrio_macros::{main, test};
 pub use runner::{run, Runner, RunnerBuilder, DEFAULT_SHUTDOWN_GRACE};
 pub use task::{shield, spawn, Cancelled, JoinError, Task, TaskRef};
 pub use task_group::TaskGroup;
-pub use time::{sleep, sleep_until, time, timeout, timeout_at, wait_for, yield_now, TimeoutError};
+pub use time::{now, sleep, sleep_until, timeout, timeout_at, wait_for, yield_now, TimeoutError};
 
 /// The crate's composition root binds the sync layer's permit hooks to
 /// debug mode's deadlock detector, so that `sync` never imports `debug`.

@@ -26,7 +26,7 @@ const SEC: Duration = Duration::from_secs(1);
 #[test]
 fn test_timeout_zero_sleep_zero() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let out = ferrio::time::timeout_scope(Some(Duration::ZERO), |cm| async move {
             let r = ferrio::sleep(Duration::ZERO).await;
             (r, cm)
@@ -44,7 +44,7 @@ fn test_timeout_zero_sleep_zero() {
 #[test]
 fn test_timeout_in_the_past_sleep_zero() {
     run_virtual(async {
-        let past = ferrio::time();
+        let past = ferrio::now();
         ferrio::sleep(11 * SEC).await.unwrap();
         let out = ferrio::timeout_at(Some(past), ferrio::sleep(Duration::ZERO)).await;
         assert!(out.is_err());
@@ -236,7 +236,7 @@ fn a_timeout_on_a_foreign_future_drops_it_at_the_deadline() {
     event_loop.handle().set_debug(true);
     event_loop
         .run_until_complete(async {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             struct Dropped(Rc<Cell<bool>>);
             impl Drop for Dropped {
                 fn drop(&mut self) {

@@ -40,7 +40,7 @@ fn test_wait_for_waits_for_task_cancellation() {
             outcome
         });
         let inner_ref = (*inner).clone();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let err = ferrio::wait_for(MS, inner).await.unwrap_err();
         assert!(task_done.get(), "returned only after the cleanup");
         assert!(inner_ref.cancelled());
@@ -129,7 +129,7 @@ fn test_cancel_wait_for() {
             });
             let task_ref = (*task).clone();
             let wait = ferrio::spawn(async move {
-                let deadline = limit.map(|d| ferrio::time() + d);
+                let deadline = limit.map(|d| ferrio::now() + d);
                 match ferrio::timeout_at(deadline, task).await {
                     Ok(Err(JoinError::Cancelled(c))) => Err::<(), Cancelled>(c),
                     other => panic!("expected the cancellation, got {other:?}"),

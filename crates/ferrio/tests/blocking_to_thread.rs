@@ -224,7 +224,7 @@ fn the_virtual_clock_waits_for_work_in_flight() {
         run_virtual(async {
             let log = new_log();
             let l = log.clone();
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let sleeper = ferrio::spawn(async move {
                 ferrio::sleep(Duration::from_secs(3600)).await.unwrap();
                 push(&l, "slept an hour");
@@ -278,7 +278,7 @@ fn a_finished_but_unpolled_job_releases_the_clock() {
                 .await
                 .unwrap();
             // `job` is finished and still alive: the clock must move.
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             ferrio::sleep(Duration::from_secs(60)).await.unwrap();
             assert_eq!(since(t0), Duration::from_secs(60));
             assert!(job.is_finished());

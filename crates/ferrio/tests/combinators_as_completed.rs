@@ -29,7 +29,7 @@ async fn next_item<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
 #[test]
 fn outcomes_come_in_completion_order_with_their_times() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let mut stream = as_completed([4, 1, 3, 2].map(sleeper));
         assert_eq!(stream.size_hint(), (4, Some(4)));
         let mut seen = Vec::new();
@@ -81,7 +81,7 @@ fn failures_are_items_and_do_not_end_the_stream() {
 #[test]
 fn the_timeout_yields_timed_out_once_at_the_deadline_and_ends() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let mut stream = as_completed([5, 1, 2, 9].map(sleeper)).timeout(2500 * MS);
         let mut seen = Vec::new();
         let mut timed_out = None;
@@ -115,8 +115,8 @@ fn the_timeout_yields_timed_out_once_at_the_deadline_and_ends() {
 #[test]
 fn a_timeout_that_does_not_expire_yields_no_error() {
     run_virtual(async {
-        let t0 = ferrio::time();
-        let deadline = ferrio::time() + 10 * SEC;
+        let t0 = ferrio::now();
+        let deadline = ferrio::now() + 10 * SEC;
         let mut stream = as_completed([2, 1].map(sleeper)).timeout_at(deadline);
         let mut values = Vec::new();
         while let Some(item) = stream.next().await {
@@ -137,7 +137,7 @@ fn a_cancelled_consumer_gets_its_own_cancellation_and_loses_no_outcome() {
             let mut stream = as_completed([1, 3].map(sleeper));
             while let Some(item) = stream.next().await {
                 match item {
-                    Ok(v) => push(&l, format!("{v} at {:?}", ferrio::time())),
+                    Ok(v) => push(&l, format!("{v} at {:?}", ferrio::now())),
                     Err(e) => push(&l, format!("error: {e}")),
                 }
             }

@@ -24,7 +24,7 @@ async fn child(
     cleanup: Duration,
     value: u32,
 ) -> Result<u32, Cancelled> {
-    let t0 = ferrio::time();
+    let t0 = ferrio::now();
     if let Err(c) = ferrio::sleep(delay).await {
         push(&log, format!("{name} cancelled ({c}) at {:?}", since(t0)));
         ferrio::sleep(cleanup).await.unwrap();
@@ -39,7 +39,7 @@ async fn child(
 fn values_come_in_argument_order_when_children_finish_in_reverse() {
     run_virtual(async {
         let log = new_log();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let children = (0..5u32).map(|i| {
             let log = log.clone();
             async move {
@@ -106,7 +106,7 @@ fn the_first_failure_returns_at_once_and_the_others_run_on() {
     event_loop
         .run_until_complete(async {
             let log = new_log();
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let l = log.clone();
             let ok_child = ferrio::spawn(async move {
                 ferrio::sleep(3 * SEC).await.unwrap();
@@ -176,7 +176,7 @@ fn a_child_cancelled_on_its_own_is_the_first_error_not_the_gatherers() {
 fn cancelling_gather_cancels_every_child_and_waits_for_their_cleanup() {
     run_virtual(async {
         let log = new_log();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let children = vec![
             ferrio::spawn(child(log.clone(), "a", HOUR, 10 * MS, 1)),
             ferrio::spawn(child(log.clone(), "b", HOUR, 30 * MS, 2)),
@@ -216,7 +216,7 @@ fn cancelling_gather_cancels_every_child_and_waits_for_their_cleanup() {
 fn gather_settled_gives_every_outcome_in_order() {
     run_virtual(async {
         let log = new_log();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let ok = ferrio::spawn(async {
             ferrio::sleep(3 * SEC).await?;
             Ok::<_, Cancelled>("ok")
@@ -258,7 +258,7 @@ fn gather_settled_gives_every_outcome_in_order() {
 fn cancelling_gather_settled_cancels_the_children_and_waits() {
     run_virtual(async {
         let log = new_log();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let children: Vec<_> = [("a", 20 * MS), ("b", 40 * MS)]
             .into_iter()
             .map(|(name, cleanup)| ferrio::spawn(child(log.clone(), name, HOUR, cleanup, 0)))
@@ -279,7 +279,7 @@ fn cancelling_gather_settled_cancels_the_children_and_waits() {
 fn a_thousand_children_each_finishing_at_its_own_time() {
     run_virtual(async {
         let n = 1000u64;
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let values = gather((0..n).map(|i| async move {
             ferrio::sleep(MS * (n - i) as u32).await.unwrap();
             i
@@ -324,7 +324,7 @@ fn a_second_cancel_while_gather_waits_for_cleanup_is_forwarded_to_the_children()
         let log = new_log();
         let l = log.clone();
         let a = ferrio::spawn(async move {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let first = ferrio::sleep(HOUR).await.unwrap_err();
             push(&l, format!("a cancelled ({first}) at {:?}", since(t0)));
             let second = ferrio::sleep(30 * MS).await.unwrap_err();

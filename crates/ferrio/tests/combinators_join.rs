@@ -14,7 +14,7 @@ const SEC: Duration = Duration::from_secs(1);
 #[test]
 fn outputs_of_different_types_in_the_order_written() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let (a, b, c, d) = ferrio::join!(
             async {
                 ferrio::sleep(3 * SEC).await.unwrap();
@@ -75,7 +75,7 @@ fn branches_interleave_in_one_task_without_spawning() {
 #[test]
 fn cancellation_reaches_one_branch_at_its_awaitable_and_the_others_run_on() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let worker = ferrio::spawn(async move {
             ferrio::join!(
                 async {

@@ -36,7 +36,7 @@ fn names(tasks: &[Task<i64>]) -> Vec<u64> {
 #[test]
 fn first_completed_returns_at_the_first_and_leaves_the_rest_running() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let tasks = sleepers(&[3, 1, 2]);
         let ids = names(&tasks);
         let (done, pending) = wait(tasks, ReturnWhen::FirstCompleted, None).await.unwrap();
@@ -58,7 +58,7 @@ fn first_completed_returns_at_the_first_and_leaves_the_rest_running() {
 #[test]
 fn first_exception_returns_at_the_first_failure_and_leaves_the_rest_running() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let tasks = sleepers(&[1, -2, 5]);
         let ids = names(&tasks);
         let (done, pending) = wait(tasks, ReturnWhen::FirstException, None).await.unwrap();
@@ -79,7 +79,7 @@ fn first_exception_returns_at_the_first_failure_and_leaves_the_rest_running() {
 fn first_exception_does_not_count_a_cancelled_task() {
     // As asyncio: only an exception (here, a panic) ends the wait early.
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let tasks = sleepers(&[10, 20]);
         let victim = TaskRef::clone(&tasks[1]);
         ferrio::spawn(async move {
@@ -101,7 +101,7 @@ fn first_exception_does_not_count_a_cancelled_task() {
 #[test]
 fn first_exception_without_failures_waits_for_all() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let (done, pending) = wait(sleepers(&[2, 1]), ReturnWhen::FirstException, None)
             .await
             .unwrap();
@@ -113,7 +113,7 @@ fn first_exception_without_failures_waits_for_all() {
 #[test]
 fn all_completed_waits_for_every_task() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let tasks = sleepers(&[2, -1, 3]);
         let (done, pending) = wait(tasks, ReturnWhen::AllCompleted, None).await.unwrap();
         assert_eq!(since(t0), 3 * SEC, "a failure does not stop AllCompleted");
@@ -133,7 +133,7 @@ fn a_timeout_returns_at_the_exact_loop_time_and_cancels_nothing() {
         ReturnWhen::AllCompleted,
     ] {
         run_virtual(async {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let tasks = sleepers(&[5, 7]);
             let (done, pending) = wait(tasks, return_when, Some(2500 * MS)).await.unwrap();
             assert_eq!(since(t0), 2500 * MS, "{return_when:?}");
@@ -163,7 +163,7 @@ fn a_zero_timeout_only_looks() {
         ferrio::yield_now().await.unwrap();
         let mut tasks = sleepers(&[1]);
         tasks.insert(0, quick);
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let (done, pending) = wait(tasks, ReturnWhen::AllCompleted, Some(Duration::ZERO))
             .await
             .unwrap();
@@ -187,7 +187,7 @@ fn waiting_for_nothing_returns_at_once() {
 #[test]
 fn a_cancelled_waiter_gets_its_tasks_back_still_running() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let tasks = sleepers(&[5, 6]);
         let ids = names(&tasks);
         let waiter = ferrio::spawn(async move {

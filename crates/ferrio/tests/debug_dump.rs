@@ -347,7 +347,7 @@ fn without_activity_tracking_only_the_structure_is_known() {
 fn activity_counts_polls_and_last_activity() {
     debug_loop()
         .run_until_complete(async {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let worker = ferrio::spawn(async {
                 for _ in 0..3 {
                     ferrio::sleep(SEC).await?;
@@ -359,8 +359,8 @@ fn activity_counts_polls_and_last_activity() {
             assert_eq!(activity.polls, 4);
             assert_eq!(activity.spawned_at, Some(t0));
             assert_eq!(activity.last_active, Some(t0 + 3 * SEC));
-            assert_eq!(activity.idle_for(ferrio::time()), Some(7 * SEC));
-            assert_eq!(activity.age(ferrio::time()), Some(10 * SEC));
+            assert_eq!(activity.idle_for(ferrio::now()), Some(7 * SEC));
+            assert_eq!(activity.age(ferrio::now()), Some(10 * SEC));
             worker.abort();
             assert!(worker.await.unwrap_err().is_cancelled());
         })

@@ -23,7 +23,7 @@ fn watched_loop() -> (EventLoop, TimedReports) {
     let event_loop = EventLoop::builder()
         .virtual_clock(true)
         .exception_handler(move |ctx: &ExceptionContext| {
-            r.borrow_mut().push((ferrio::time(), ctx.clone()))
+            r.borrow_mut().push((ferrio::now(), ctx.clone()))
         })
         .build()
         .unwrap();
@@ -55,7 +55,7 @@ fn a_stuck_task_is_reported_after_the_threshold_and_an_active_one_is_not() {
     let (event_loop, reports) = watched_loop();
     let (t0, line) = event_loop
         .run_until_complete(async {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let watchdog = Watchdog::start(10 * SEC, IdleAction::Report);
             assert_eq!(watchdog.check_interval(), 5 * SEC);
             let line = line!() + 1;
@@ -101,7 +101,7 @@ fn a_task_is_reported_once_per_idle_period() {
     let (event_loop, reports) = watched_loop();
     let t0 = event_loop
         .run_until_complete(async {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let _watchdog = Watchdog::start(10 * SEC, IdleAction::Report);
             let napper = spawn_named("napper", async {
                 ferrio::sleep(30 * SEC).await?;
@@ -126,7 +126,7 @@ fn cancel_mode_cancels_the_stuck_task_and_its_cleanup_runs() {
     let l = log.clone();
     let t0 = event_loop
         .run_until_complete(async move {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let watchdog = Watchdog::start(10 * SEC, IdleAction::Cancel);
             let stuck = spawn_named("stuck", async move {
                 match ferrio::sleep(3600 * SEC).await {
@@ -168,7 +168,7 @@ fn tasks_spawned_before_the_watchdog_count_from_its_start() {
     let (event_loop, reports) = watched_loop();
     let t0 = event_loop
         .run_until_complete(async {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let old = spawn_named("old", ferrio::sleep(3600 * SEC));
             ferrio::sleep(100 * SEC).await.unwrap();
             assert_eq!(old.activity(), None, "the loop does not track activity yet");
@@ -201,7 +201,7 @@ fn the_watchdog_skips_itself_and_the_main_task_unless_asked() {
     let (event_loop, reports) = watched_loop();
     let t0 = event_loop
         .run_until_complete(async {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let _watchdog = Watchdog::builder(10 * SEC, IdleAction::Report)
                 .watch_main(true)
                 .start()

@@ -140,7 +140,7 @@ fn stop_ends_run_until_complete_with_stopped() {
     let err = event_loop
         .run_until_complete(async move {
             let _guard = guard;
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             ferrio::spawn(async move {
                 ferrio::sleep(Duration::from_secs(10)).await.unwrap();
                 l.set(Some(since(t0)));

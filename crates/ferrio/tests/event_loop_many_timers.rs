@@ -42,7 +42,7 @@ fn a_million_sleeping_tasks_all_wake_in_deadline_order() {
     let log = new_log::<(u32, Duration)>();
     let l = log.clone();
     run_virtual(async move {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         for i in 0..N {
             let l = l.clone();
             ferrio::spawn(async move {
@@ -66,7 +66,7 @@ fn a_million_call_later_callbacks_all_fire_in_deadline_order() {
     let l = log.clone();
     run_virtual(async move {
         let handle = EventLoop::current();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         for i in 0..N {
             let l = l.clone();
             handle

@@ -17,7 +17,7 @@ fn call_later_runs_in_deadline_order_at_exact_loop_times() {
     let l = log.clone();
     run_virtual(async move {
         let handle = EventLoop::current();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         for (name, delay) in [("c", 300), ("a", 100), ("d", 400), ("b", 200)] {
             let l = l.clone();
             handle
@@ -44,7 +44,7 @@ fn equal_deadlines_run_in_insertion_order() {
     let l = log.clone();
     run_virtual(async move {
         let handle = EventLoop::current();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         // Interleave two deadlines; each group must keep insertion order.
         for i in 0..50 {
             let delay = if i % 2 == 0 { 20 * MS } else { 10 * MS };
@@ -68,17 +68,17 @@ fn call_at_uses_absolute_loop_time() {
     let l = log.clone();
     run_virtual(async move {
         let handle = EventLoop::current();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let l1 = l.clone();
         let h1 = handle
-            .call_at(t0 + 5 * MS, move || push(&l1, ferrio::time()))
+            .call_at(t0 + 5 * MS, move || push(&l1, ferrio::now()))
             .unwrap();
         assert_eq!(h1.when(), t0 + 5 * MS);
         ferrio::sleep(2 * MS).await.unwrap();
         // A relative delay counts from now (t0 + 2 ms)...
         let l2 = l.clone();
         let h2 = handle
-            .call_later(5 * MS, move || push(&l2, ferrio::time()))
+            .call_later(5 * MS, move || push(&l2, ferrio::now()))
             .unwrap();
         assert_eq!(h2.when(), t0 + 7 * MS);
         ferrio::sleep(10 * MS).await.unwrap();
@@ -90,12 +90,12 @@ fn call_at_uses_absolute_loop_time() {
 fn call_at_in_the_past_runs_on_the_next_iteration_without_moving_the_clock() {
     run_virtual(async {
         let handle = EventLoop::current();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         ferrio::sleep(Duration::from_secs(1)).await.unwrap();
         let fired_at = Rc::new(Cell::new(None));
         let f = fired_at.clone();
         handle
-            .call_at(t0, move || f.set(Some(ferrio::time())))
+            .call_at(t0, move || f.set(Some(ferrio::now())))
             .unwrap();
         ferrio::yield_now().await.unwrap();
         ferrio::yield_now().await.unwrap();
@@ -130,7 +130,7 @@ fn cancelled_timer_never_runs_and_its_closure_is_dropped_at_once() {
     let l = log.clone();
     run_virtual(async move {
         let handle = EventLoop::current();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let (drops, guard) = drop_counter();
         let l1 = l.clone();
         let doomed: TimerHandle = handle
@@ -187,7 +187,7 @@ fn timers_scheduled_from_timer_callbacks_chain_exactly() {
     let t = times.clone();
     run_virtual(async move {
         let handle = EventLoop::current();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         fn schedule(handle: ferrio::Handle, t0: Instant, log: Log<Duration>, left: u32) {
             let h = handle.clone();
             handle
@@ -208,8 +208,8 @@ fn timers_scheduled_from_timer_callbacks_chain_exactly() {
 #[test]
 fn time_advances_exactly_on_the_virtual_clock() {
     run_virtual(async {
-        let t0 = ferrio::time();
-        assert_eq!(ferrio::time(), t0, "the virtual clock does not drift");
+        let t0 = ferrio::now();
+        assert_eq!(ferrio::now(), t0, "the virtual clock does not drift");
         ferrio::sleep(Duration::from_millis(1500)).await.unwrap();
         assert_eq!(since(t0), Duration::from_millis(1500));
         ferrio::sleep(Duration::from_micros(250)).await.unwrap();
@@ -245,7 +245,7 @@ fn virtual_clock_stands_still_while_work_is_ready() {
     let f = fired.clone();
     run_virtual(async move {
         let handle = EventLoop::current();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         handle
             .call_later(Duration::from_nanos(1), move || f.set(Some(since(t0))))
             .unwrap();
@@ -253,7 +253,7 @@ fn virtual_clock_stands_still_while_work_is_ready() {
         // not jump, so the 1 ns timer cannot fire.
         for _ in 0..100 {
             ferrio::yield_now().await.unwrap();
-            assert_eq!(ferrio::time(), t0);
+            assert_eq!(ferrio::now(), t0);
         }
         assert_eq!(fired.get(), None);
         ferrio::sleep(MS).await.unwrap();
@@ -269,7 +269,7 @@ fn timer_scheduled_on_an_idle_loop_fires_once_it_runs() {
     let fired = Rc::new(Cell::new(None));
     let f = fired.clone();
     handle
-        .call_later(Duration::from_secs(10), move || f.set(Some(ferrio::time())))
+        .call_later(Duration::from_secs(10), move || f.set(Some(ferrio::now())))
         .unwrap();
     event_loop
         .run_until_complete(ferrio::sleep(Duration::from_secs(20)))
@@ -284,7 +284,7 @@ fn timer_callbacks_and_sleeping_tasks_due_together_run_in_insertion_order() {
     let l = log.clone();
     run_virtual(async move {
         let handle = EventLoop::current();
-        let deadline = ferrio::time() + 10 * MS;
+        let deadline = ferrio::now() + 10 * MS;
         let l1 = l.clone();
         handle
             .call_at(deadline, move || push(&l1, "callback-1"))

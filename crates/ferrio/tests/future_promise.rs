@@ -31,7 +31,7 @@ fn awaiters(promise: &Promise<String>, n: usize, log: &Log<String>) -> Vec<ferri
             let p = promise.clone();
             let log = log.clone();
             ferrio::spawn(async move {
-                let t0 = ferrio::time();
+                let t0 = ferrio::now();
                 let got = match p.await {
                     Ok(v) => v,
                     Err(PromiseError::Failed(e)) => format!("failed with {e}"),

@@ -96,9 +96,9 @@ async fn locals_live_across_await_and_need_not_be_send() {
 #[ferrio::test]
 async fn virtual_clock_is_the_default() {
     let wall = Instant::now();
-    let t0 = ferrio::time();
+    let t0 = ferrio::now();
     ferrio::sleep(Duration::from_secs(3600)).await.unwrap();
-    assert!(ferrio::time() - t0 >= Duration::from_secs(3600));
+    assert!(ferrio::now() - t0 >= Duration::from_secs(3600));
     // The hour passed on the virtual clock only.
     assert!(wall.elapsed() < Duration::from_secs(60));
 }
@@ -106,20 +106,20 @@ async fn virtual_clock_is_the_default() {
 #[ferrio::test(clock = "virtual")]
 async fn explicit_virtual_clock() {
     let wall = Instant::now();
-    let t0 = ferrio::time();
+    let t0 = ferrio::now();
     ferrio::sleep(Duration::from_secs(24 * 3600)).await.unwrap();
     ferrio::sleep(Duration::from_secs(24 * 3600)).await.unwrap();
-    assert!(ferrio::time() - t0 >= Duration::from_secs(2 * 24 * 3600));
+    assert!(ferrio::now() - t0 >= Duration::from_secs(2 * 24 * 3600));
     assert!(wall.elapsed() < Duration::from_secs(60));
 }
 
 #[ferrio::test(clock = "real")]
 async fn real_clock() {
     let wall = Instant::now();
-    let t0 = ferrio::time();
+    let t0 = ferrio::now();
     ferrio::sleep(Duration::from_millis(20)).await.unwrap();
     assert!(wall.elapsed() >= Duration::from_millis(20));
-    assert!(ferrio::time() - t0 >= Duration::from_millis(20));
+    assert!(ferrio::now() - t0 >= Duration::from_millis(20));
 }
 
 #[ferrio::test(crate = "::ferrio", clock = "real")]
@@ -132,9 +132,9 @@ mod renamed {
 
     #[rt::test(crate = "rt")]
     async fn under_another_name() {
-        let t0 = rt::time();
+        let t0 = rt::now();
         rt::sleep(std::time::Duration::from_secs(5)).await.unwrap();
-        assert!(rt::time() - t0 >= std::time::Duration::from_secs(5));
+        assert!(rt::now() - t0 >= std::time::Duration::from_secs(5));
     }
 }
 

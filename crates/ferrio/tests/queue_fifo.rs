@@ -65,7 +65,7 @@ fn put_waits_while_the_queue_is_full() {
         let queue = Queue::new(2);
         assert_eq!(queue.maxsize(), 2);
         let q = queue.clone();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let producer = ferrio::spawn(async move {
             let mut put_at = Vec::new();
             for i in 0..5u32 {

@@ -23,7 +23,7 @@ fn join_waits_for_every_task_done() {
             }
             Ok::<_, ferrio::Cancelled>(())
         });
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         assert_eq!(queue.unfinished_tasks(), 3);
         queue.join().await.unwrap();
         // 1 + 2 + 3 seconds of work, and no earlier.
@@ -38,7 +38,7 @@ fn join_waits_for_every_task_done() {
 fn join_returns_at_once_when_nothing_is_unfinished() {
     run_virtual(async {
         let queue: Queue<u8> = Queue::new(1);
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         queue.join().await.unwrap();
         queue.put(1).await.unwrap();
         queue.get().await.unwrap();

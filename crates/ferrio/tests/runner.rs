@@ -34,7 +34,7 @@ fn a_runner_runs_several_futures_on_one_loop() {
     assert_eq!(loop_id, runner.handle().id());
     // The task spawned during the first run is awaited in the third.
     let (value, at) = runner
-        .run(async { (worker.await.unwrap(), ferrio::time()) })
+        .run(async { (worker.await.unwrap(), ferrio::now()) })
         .unwrap();
     assert_eq!(value, "from the first run");
     assert_eq!(at - t0, 10 * SEC);
@@ -50,7 +50,7 @@ fn close_cancels_leftover_tasks_and_waits_for_their_async_cleanup() {
     let s = started_late.clone();
     let t0: Instant = runner
         .run(async move {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let l1 = l.clone();
             ferrio::spawn(async move {
                 let Err(c) = ferrio::sleep(3600 * SEC).await else {

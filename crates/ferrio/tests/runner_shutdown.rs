@@ -59,7 +59,7 @@ fn a_task_swallowing_the_cancellation_is_reported_then_aborted_after_the_grace_p
                 .unwrap()
                 .detach();
             ferrio::yield_now().await.unwrap();
-            ferrio::time()
+            ferrio::now()
         })
         .unwrap();
     let handle = runner.handle();
@@ -110,7 +110,7 @@ fn the_grace_period_is_configurable_and_measured_on_the_loop_clock() {
         .run(async move {
             ferrio::spawn(swallower(s)).detach();
             ferrio::yield_now().await.unwrap();
-            ferrio::time()
+            ferrio::now()
         })
         .unwrap();
     let clock = runner.handle();
@@ -149,7 +149,7 @@ fn without_a_grace_period_shutdown_waits_for_a_slow_cleanup_to_finish() {
             })
             .detach();
             ferrio::yield_now().await.unwrap();
-            ferrio::time()
+            ferrio::now()
         })
         .unwrap();
     let clock = runner.handle();

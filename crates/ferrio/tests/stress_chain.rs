@@ -69,11 +69,11 @@ fn cancelling_the_top_of_a_hundred_thousand_deep_chain_reaches_the_bottom() {
             let top = ferrio::spawn(cancellable_link(DEPTH - 1, bottom.clone()));
             bottom.wait().await.unwrap();
             assert_eq!(ferrio::task::all().len(), DEPTH as usize + 1);
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             top.cancel();
             assert!(top.await.unwrap_err().is_cancelled());
             assert_eq!(
-                ferrio::time(),
+                ferrio::now(),
                 t0,
                 "the innermost sleep was cancelled, not waited for"
             );

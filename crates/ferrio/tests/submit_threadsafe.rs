@@ -78,7 +78,7 @@ fn loop_a_awaits_a_future_submitted_to_loop_b() {
         run_virtual(async move {
             let log = new_log();
             let l = log.clone();
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let sleeper = ferrio::spawn(async move {
                 ferrio::sleep(Duration::from_secs(3600)).await.unwrap();
                 push(&l, "A slept an hour");

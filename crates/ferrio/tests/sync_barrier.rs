@@ -21,7 +21,7 @@ fn party(barrier: &Barrier, delay: u64) -> ferrio::Task<Result<usize, BarrierWai
 fn everyone_leaves_together_with_arrival_indices() {
     run_virtual(async {
         let barrier = Barrier::new(3);
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         // Spawned in one order, arriving in another.
         let tasks = [party(&barrier, 3), party(&barrier, 1), party(&barrier, 2)];
         let mut indices = Vec::new();

@@ -137,7 +137,7 @@ fn a_cancelled_wait_reacquires_the_lock_before_reporting() {
         let cond = Condition::new();
         let log = new_log();
         let (c, l) = (cond.clone(), log.clone());
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let w = ferrio::spawn(async move {
             let guard = c.acquire().await?;
             match c.wait(guard).await {

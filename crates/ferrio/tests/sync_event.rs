@@ -58,7 +58,7 @@ fn waiting_on_a_set_event_returns_at_once_until_cleared() {
         let event = Event::new();
         event.set();
         event.set(); // harmless
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         event.wait().await.unwrap();
         assert_eq!(since(t0), Duration::ZERO);
         event.clear();

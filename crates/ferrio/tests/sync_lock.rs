@@ -226,7 +226,7 @@ fn an_owned_guard_moves_into_another_task() {
             drop(guard);
             Ok::<_, Cancelled>(())
         });
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let again = lock.acquire_owned().await.unwrap();
         assert_eq!(since(t0), Duration::from_secs(2));
         holder.await.unwrap().unwrap();

@@ -30,7 +30,7 @@ fn at_most_n_tasks_hold_a_permit() {
         let sem = Semaphore::new(3);
         let running = Rc::new(Cell::new(0));
         let peak = Rc::new(Cell::new(0));
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let tasks: Vec<_> = (0..10)
             .map(|_| {
                 let (sem, running, peak) = (sem.clone(), running.clone(), peak.clone());
@@ -218,7 +218,7 @@ fn owned_permits_move_into_tasks() {
             Ok::<_, Cancelled>(())
         });
         assert!(sem.try_acquire_owned().is_none());
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let again = sem.acquire_owned().await.unwrap();
         assert_eq!(since(t0), Duration::from_secs(1));
         worker.await.unwrap().unwrap();

@@ -102,7 +102,7 @@ fn an_aborted_task_that_was_already_woken_is_never_polled_again() {
 #[test]
 fn a_task_aborting_itself_is_dropped_when_its_poll_returns() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let (drops, guard) = drop_counter();
         let l = log.clone();

@@ -21,7 +21,7 @@ fn cancel_is_delivered_once() {
     run_virtual(async {
         let log = new_log();
         let l = log.clone();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let worker = ferrio::spawn(async move {
             let first = ferrio::sleep(HOUR).await;
             push(
@@ -69,7 +69,7 @@ fn a_new_request_after_a_swallowed_one_is_delivered_again() {
         worker.cancel();
         ferrio::yield_now().await.unwrap();
         // The third sleep is not cancelled: it takes the full hour.
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         worker.await.unwrap();
         assert_eq!(since(t0), HOUR);
         assert_eq!(snapshot(&log), [true, true, false]);
@@ -79,7 +79,7 @@ fn a_new_request_after_a_swallowed_one_is_delivered_again() {
 #[test]
 fn cleanup_that_awaits_runs_and_the_loop_clock_shows_it() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let cleaned_at = Rc::new(Cell::new(None));
         let c = cleaned_at.clone();
         let worker = ferrio::spawn(async move {
@@ -108,7 +108,7 @@ fn cleanup_that_awaits_runs_and_the_loop_clock_shows_it() {
 #[test]
 fn a_second_request_during_cleanup_interrupts_the_cleanup() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let l = log.clone();
         let worker = ferrio::spawn(async move {
@@ -203,7 +203,7 @@ fn cancelling_counts_requests_and_uncancel_withdraws_them() {
 #[test]
 fn uncancel_to_zero_before_delivery_drops_the_request() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let worker = ferrio::spawn(async {
             ferrio::sleep(10 * SEC).await?;
             Ok::<_, Cancelled>("slept")
@@ -294,7 +294,7 @@ fn cancel_message_is_carried_by_cancelled() {
 #[test]
 fn a_task_cancelling_itself_gets_cancelled_at_its_next_await() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let l = log.clone();
         let worker = ferrio::spawn(async move {
@@ -358,7 +358,7 @@ fn awaiting_a_task_forwards_the_cancellation_and_waits_for_its_cleanup() {
     // and the parent resumes only when the child is done. The child
     // swallows it and returns a value, which the parent receives.
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let l = log.clone();
         let child = ferrio::spawn(async move {

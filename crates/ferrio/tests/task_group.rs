@@ -47,7 +47,7 @@ impl std::fmt::Display for E {
 #[test]
 fn children_run_concurrently_and_their_values_come_back() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let (a, b) = TaskGroup::run(|group| async move {
             let a = group.spawn(async {
                 ferrio::sleep(2 * SEC).await?;
@@ -62,7 +62,7 @@ fn children_run_concurrently_and_their_values_come_back() {
         .await
         .unwrap();
         assert_eq!(
-            ferrio::time() - t0,
+            ferrio::now() - t0,
             3 * SEC,
             "the group waited for the slowest child"
         );
@@ -80,7 +80,7 @@ impl From<GroupSpawnError> for E {
 #[test]
 fn two_failing_children_are_both_reported_and_siblings_clean_up() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let l = log.clone();
         let err = TaskGroup::run(|group| async move {
@@ -173,7 +173,7 @@ fn the_error_group_lists_each_childs_name_and_error() {
 #[test]
 fn a_failing_body_cancels_the_children_and_is_reported() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let err = TaskGroup::run(|group| async move {
             let child = group.spawn(async {
                 ferrio::sleep(3600 * SEC).await?;
@@ -198,7 +198,7 @@ fn a_failing_body_cancels_the_children_and_is_reported() {
 #[test]
 fn cancelling_the_parent_cancels_every_child_and_stays_pending() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let l = log.clone();
         let parent = ferrio::spawn(async move {
@@ -329,7 +329,7 @@ fn a_failed_childs_handle_points_to_the_group() {
 #[test]
 fn a_group_inside_a_timeout_reports_the_timeout() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let out = ferrio::timeout(
             SEC,
             TaskGroup::run(|group| async move {

@@ -31,7 +31,7 @@ fn awaiting_a_task_that_finished_long_ago_returns_at_once() {
     run_virtual(async {
         let t = ferrio::spawn(async { "early" });
         ferrio::sleep(Duration::from_secs(10)).await.unwrap();
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         assert_eq!(t.await.unwrap(), "early");
         assert_eq!(since(t0), Duration::ZERO);
     });
@@ -89,7 +89,7 @@ fn a_detached_task_runs_to_completion() {
     let log = new_log();
     let l = log.clone();
     run_virtual(async move {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         ferrio::spawn(async move {
             ferrio::sleep(Duration::from_secs(5)).await.unwrap();
             push(&l, since(t0));

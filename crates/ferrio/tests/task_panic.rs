@@ -22,7 +22,7 @@ fn a_panicking_task_fails_alone_and_the_loop_keeps_running() {
     let l = log.clone();
     let value = event_loop
         .run_until_complete(async move {
-            let t0 = ferrio::time();
+            let t0 = ferrio::now();
             let l1 = l.clone();
             let sibling = ferrio::spawn(async move {
                 for i in 0..3 {

@@ -12,7 +12,7 @@ const SEC: Duration = Duration::from_secs(1);
 #[test]
 fn cancelling_the_caller_does_not_cancel_the_shielded_work() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let l = log.clone();
         let caller = ferrio::spawn(async move {
@@ -60,7 +60,7 @@ fn an_uncancelled_caller_gets_the_value() {
 #[test]
 fn a_shield_inside_a_timeout_lets_the_work_finish() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let l = log.clone();
         let out = ferrio::timeout(SEC, async move {

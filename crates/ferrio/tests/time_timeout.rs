@@ -20,24 +20,24 @@ async fn work(d: Duration) -> Result<Duration, Cancelled> {
 #[test]
 fn the_inner_future_finishing_first_wins() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let out = ferrio::wait_for(5 * SEC, work(2 * SEC)).await;
         assert!(matches!(out, Ok(Ok(d)) if d == 2 * SEC));
-        assert_eq!(ferrio::time() - t0, 2 * SEC);
+        assert_eq!(ferrio::now() - t0, 2 * SEC);
     });
 }
 
 #[test]
 fn expiry_cancels_the_inner_future_and_waits_for_its_cleanup() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let log = new_log();
         let l = log.clone();
         let inner = async move {
             if let Err(c) = ferrio::sleep(3600 * SEC).await {
                 // Cleanup that awaits: the timeout waits for it.
                 ferrio::sleep(2 * SEC).await.unwrap();
-                push(&l, ("cleaned up", ferrio::time() - t0));
+                push(&l, ("cleaned up", ferrio::now() - t0));
                 return Err(c);
             }
             Ok("finished")
@@ -45,7 +45,7 @@ fn expiry_cancels_the_inner_future_and_waits_for_its_cleanup() {
         let err: TimeoutError = ferrio::wait_for(SEC, inner).await.unwrap_err();
         assert_eq!(err.after(), Some(SEC));
         assert_eq!(snapshot(&log), [("cleaned up", 3 * SEC)]);
-        assert_eq!(ferrio::time() - t0, 3 * SEC);
+        assert_eq!(ferrio::now() - t0, 3 * SEC);
         assert!(err.to_string().contains("timed out after 1s"));
     });
 }
@@ -108,27 +108,27 @@ fn the_inner_future_finishing_just_before_the_deadline_wins() {
 #[test]
 fn nested_timeouts_only_the_expired_one_reports() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         // The inner one fires: the inner reports, the outer sees a value.
         let out = ferrio::timeout(10 * SEC, ferrio::timeout(SEC, work(3600 * SEC))).await;
         assert!(matches!(out, Ok(Err(TimeoutError { .. }))));
-        assert_eq!(ferrio::time() - t0, SEC);
+        assert_eq!(ferrio::now() - t0, SEC);
 
         // The outer one fires: the inner lets it through, the outer reports.
-        let t1 = ferrio::time();
+        let t1 = ferrio::now();
         let outer = ferrio::timeout(SEC, ferrio::timeout(10 * SEC, work(3600 * SEC)));
         let outer_handle = outer.handle();
         let out = outer.await;
         assert!(out.is_err(), "the outer timeout reports: {out:?}");
         assert!(outer_handle.expired());
-        assert_eq!(ferrio::time() - t1, SEC);
+        assert_eq!(ferrio::now() - t1, SEC);
     });
 }
 
 #[test]
 fn a_cancel_from_outside_stays_cancelled_and_not_expired() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let guarded = ferrio::spawn(async {
             let t = ferrio::timeout(10 * SEC, work(3600 * SEC));
             let handle = t.handle();
@@ -146,7 +146,7 @@ fn a_cancel_from_outside_stays_cancelled_and_not_expired() {
             "the task's Cancelled passed through, not a TimeoutError"
         );
         assert!(!expired);
-        assert_eq!(ferrio::time() - t0, SEC);
+        assert_eq!(ferrio::now() - t0, SEC);
     });
 }
 
@@ -200,44 +200,40 @@ fn the_caller_cancelled_as_the_inner_finishes_still_sees_cancelled() {
 #[test]
 fn reschedule_moves_the_deadline_later_and_earlier() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let out = timeout_scope(Some(SEC), |scope| async move {
-            scope.reschedule(Some(ferrio::time() + 5 * SEC)).unwrap();
+            scope.reschedule(Some(ferrio::now() + 5 * SEC)).unwrap();
             assert_eq!(scope.when(), Some(t0 + 5 * SEC));
             work(3 * SEC).await
         })
         .await;
         assert!(matches!(out, Ok(Ok(d)) if d == 3 * SEC));
 
-        let t1 = ferrio::time();
+        let t1 = ferrio::now();
         let out = timeout_scope(Some(100 * SEC), |scope| async move {
             ferrio::sleep(SEC).await.unwrap();
-            scope.reschedule(Some(ferrio::time() + SEC)).unwrap();
+            scope.reschedule(Some(ferrio::now() + SEC)).unwrap();
             work(3600 * SEC).await
         })
         .await;
         assert!(out.is_err());
-        assert_eq!(
-            ferrio::time() - t1,
-            2 * SEC,
-            "fired at the earlier deadline"
-        );
+        assert_eq!(ferrio::now() - t1, 2 * SEC, "fired at the earlier deadline");
     });
 }
 
 #[test]
 fn no_deadline_until_rescheduled() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let out = timeout_scope(None, |scope| async move {
             assert_eq!(scope.when(), None);
             ferrio::sleep(10 * SEC).await.unwrap();
-            scope.reschedule(Some(ferrio::time() + SEC)).unwrap();
+            scope.reschedule(Some(ferrio::now() + SEC)).unwrap();
             work(3600 * SEC).await
         })
         .await;
         assert!(out.is_err());
-        assert_eq!(ferrio::time() - t0, 11 * SEC);
+        assert_eq!(ferrio::now() - t0, 11 * SEC);
     });
 }
 
@@ -263,7 +259,7 @@ fn reschedule_after_expiry_or_completion_is_an_error() {
 #[test]
 fn timeout_at_a_past_deadline_cancels_at_the_first_await() {
     run_virtual(async {
-        let past = ferrio::time();
+        let past = ferrio::now();
         ferrio::sleep(SEC).await.unwrap();
         let out = timeout_at(Some(past), work(SEC)).await;
         assert!(out.is_err());

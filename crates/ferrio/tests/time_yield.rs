@@ -75,7 +75,7 @@ fn yield_now_interleaves_with_callbacks_in_fifo_order() {
 #[test]
 fn yield_now_does_not_move_the_virtual_clock() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         for _ in 0..10 {
             ferrio::yield_now().await.unwrap();
         }
@@ -126,7 +126,7 @@ fn a_pending_cancel_makes_yield_now_fail_without_yielding() {
 #[test]
 fn a_relative_sleep_counts_from_its_first_poll() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let later = ferrio::sleep(Duration::from_secs(1));
         assert_eq!(later.deadline(), None, "not resolved before the first poll");
         ferrio::sleep(Duration::from_secs(5)).await.unwrap();
@@ -139,7 +139,7 @@ fn a_relative_sleep_counts_from_its_first_poll() {
 #[test]
 fn sleep_resolves_its_deadline_on_first_poll() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let mut sleep = pin!(ferrio::sleep(Duration::from_secs(2)));
         poll_fn(|cx| {
             assert!(sleep.as_mut().poll(cx).is_pending());
@@ -155,7 +155,7 @@ fn sleep_resolves_its_deadline_on_first_poll() {
 #[test]
 fn sleep_until_a_past_instant_completes_at_once() {
     run_virtual(async {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         ferrio::sleep(Duration::from_secs(1)).await.unwrap();
         ferrio::sleep_until(t0).await.unwrap();
         ferrio::sleep(Duration::ZERO).await.unwrap();
@@ -168,7 +168,7 @@ fn sleeps_with_the_same_deadline_wake_in_the_order_they_started() {
     let log = new_log();
     let l = log.clone();
     run_virtual(async move {
-        let t0 = ferrio::time();
+        let t0 = ferrio::now();
         let deadline = t0 + Duration::from_millis(10);
         let tasks: Vec<_> = (0..10)
             .map(|i| {
@@ -197,7 +197,7 @@ fn polling_sleep_outside_a_loop_panics() {
 #[test]
 #[should_panic(expected = "no event loop is running")]
 fn time_outside_a_loop_panics() {
-    let _ = ferrio::time();
+    let _ = ferrio::now();
 }
 
 #[test]

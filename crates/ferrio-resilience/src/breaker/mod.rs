@@ -106,7 +106,7 @@ pub struct BreakerStats {
 }
 
 fn loop_time() -> Instant {
-    ferrio::time()
+    ferrio::now()
 }
 
 impl CircuitBreaker {

@@ -70,7 +70,7 @@ impl<F: Future> Cancellable<F> {
             (Some(after), None) => ferrio::timeout(after, boxed),
             (None, Some(at)) => ferrio::timeout_at(Some(at), boxed),
             (Some(after), Some(at)) => {
-                if ferrio::time() + after <= at {
+                if ferrio::now() + after <= at {
                     ferrio::timeout(after, boxed)
                 } else {
                     ferrio::timeout_at(Some(at), boxed)
@@ -87,7 +87,7 @@ impl<F: Future> Cancellable<F> {
     /// await on a ferrio awaitable (it must be polled again for that; its
     /// task is woken). Keep polling until it finishes: its cleanup runs.
     pub(crate) fn cancel(&mut self) {
-        let now = ferrio::time();
+        let now = ferrio::now();
         match std::mem::replace(self, Cancellable::Switching) {
             Cancellable::Plain(boxed) => {
                 *self = Cancellable::Timed(Box::new(Timed {
@@ -164,7 +164,7 @@ mod tests {
         let log = Rc::new(RefCell::new(Vec::new()));
         let l = log.clone();
         let (finished, elapsed) = run(async move {
-            let start = ferrio::time();
+            let start = ferrio::now();
             let mut work = Cancellable::limited(
                 async move {
                     if let Err(c) = ferrio::sleep(Duration::from_secs(60)).await {
@@ -183,7 +183,7 @@ mod tests {
             ferrio::sleep(Duration::from_secs(1)).await.unwrap();
             work.cancel();
             let finished = poll_fn(|cx| work.poll_finish(cx)).await;
-            (finished, ferrio::time() - start)
+            (finished, ferrio::now() - start)
         });
         assert!(matches!(finished, Finished::Cancelled));
         assert_eq!(elapsed, Duration::from_secs(3));

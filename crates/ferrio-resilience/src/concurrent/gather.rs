@@ -141,7 +141,7 @@ impl<E: std::error::Error + 'static> std::error::Error for TryGatherError<E> {
 ///
 /// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
 ///     .run_until_complete(async {
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         let err = try_gather_limited(0..100u64, 4, |n| async move {
 ///             ferrio::sleep(Duration::from_secs(1 + n % 3)).await.map_err(|_| "cancelled")?;
 ///             if n == 5 { Err("item 5 is bad") } else { Ok(n) }
@@ -150,7 +150,7 @@ impl<E: std::error::Error + 'static> std::error::Error for TryGatherError<E> {
 ///         .unwrap_err();
 ///         assert!(matches!(err, TryGatherError::Failed { index: 5, .. }));
 ///         // Stopped at the failure instead of running all 100 items.
-///         assert!(ferrio::time() - start < Duration::from_secs(10));
+///         assert!(ferrio::now() - start < Duration::from_secs(10));
 ///     })
 ///     .unwrap();
 /// ```

@@ -32,7 +32,7 @@ use ferrio::Cancelled;
 ///     .run_until_complete(async {
 ///         let per_host = KeyedSemaphore::new(1);
 ///         let urls = ["a/1", "a/2", "b/1", "b/2"];
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         let mut fetched = map_concurrent(urls, 4, Order::Completion, |url: &'static str| {
 ///             let per_host = per_host.clone();
 ///             async move {
@@ -46,7 +46,7 @@ use ferrio::Cancelled;
 ///             url.unwrap().unwrap();
 ///         }
 ///         // One at a time per host, the two hosts in parallel.
-///         assert_eq!(ferrio::time() - start, Duration::from_secs(2));
+///         assert_eq!(ferrio::now() - start, Duration::from_secs(2));
 ///         assert_eq!(per_host.keys(), 0);
 ///     })
 ///     .unwrap();

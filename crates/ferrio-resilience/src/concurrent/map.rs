@@ -63,7 +63,7 @@ pub enum Order {
 ///
 /// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
 ///     .run_until_complete(async {
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         let mut pages = map_concurrent(1..=6u64, 2, Order::Input, |n| async move {
 ///             ferrio::sleep(Duration::from_secs(n)).await.unwrap();
 ///             n * 10
@@ -74,7 +74,7 @@ pub enum Order {
 ///         }
 ///         assert_eq!(got, [10, 20, 30, 40, 50, 60]);
 ///         // Two at a time: 1+3+5 = 9 s on one lane, 2+4+6 = 12 s on the other.
-///         assert_eq!(ferrio::time() - start, Duration::from_secs(12));
+///         assert_eq!(ferrio::now() - start, Duration::from_secs(12));
 ///     })
 ///     .unwrap();
 /// ```

@@ -47,12 +47,12 @@ use token_bucket::TokenBucket;
 ///     .run_until_complete(async {
 ///         // 10 per second, in bursts of up to 5.
 ///         let limiter = RateLimiter::token_bucket(10, Duration::from_secs(1), 5);
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         for _ in 0..15 {
 ///             limiter.acquire(1).await.unwrap();
 ///         }
 ///         // 5 at once, then one every 100 ms.
-///         assert_eq!(ferrio::time() - start, Duration::from_millis(1000));
+///         assert_eq!(ferrio::now() - start, Duration::from_millis(1000));
 ///     })
 ///     .unwrap();
 /// ```
@@ -193,7 +193,7 @@ impl RateLimiter {
                 retry_after: None,
             });
         }
-        let now = ferrio::time();
+        let now = ferrio::now();
         self.take_at(permits, now)
             .map_err(|at| TryAcquireError::RateLimited {
                 retry_at: Some(at),
@@ -207,7 +207,7 @@ impl RateLimiter {
     ///
     /// Outside a running ferrio loop.
     pub fn available(&self) -> u32 {
-        let now = ferrio::time();
+        let now = ferrio::now();
         match &mut *self.inner.budget.borrow_mut() {
             Budget::Bucket(b) => b.available(now),
             Budget::Window(w) => w.available(now),
@@ -245,7 +245,7 @@ impl RateLimiter {
 
     /// Takes the permits now, or says when they will be there.
     pub(crate) fn take(&self, permits: u32) -> Result<(), Instant> {
-        self.take_at(permits, ferrio::time())
+        self.take_at(permits, ferrio::now())
     }
 
     fn take_at(&self, permits: u32, now: Instant) -> Result<(), Instant> {

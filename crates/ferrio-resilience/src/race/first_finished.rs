@@ -49,10 +49,10 @@ use super::RaceError;
 ///                 Ok(name)
 ///             }
 ///         };
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         let winner = race([mirror("eu", 3), mirror("us", 1), mirror("ap", 2)]).await.unwrap();
 ///         assert_eq!(winner.unwrap(), "us");
-///         assert_eq!(ferrio::time() - start, Duration::from_secs(1));
+///         assert_eq!(ferrio::now() - start, Duration::from_secs(1));
 ///         assert_eq!(cleaned.get(), 2);
 ///     })
 ///     .unwrap();

@@ -55,7 +55,7 @@ impl<E> Ledger<E> {
         self.attempts += 1;
         if self.attempts == 1 {
             if let Some(budget) = policy.max_elapsed {
-                self.deadline = Some(ferrio::time() + budget);
+                self.deadline = Some(ferrio::now() + budget);
             }
         }
         (policy.attempt_timeout, self.deadline)
@@ -105,7 +105,7 @@ impl<E> Ledger<E> {
         hook: impl FnOnce(&RetryEvent<'_, E>),
     ) -> Result<Duration, RetryError<E>> {
         let deadline = self.deadline;
-        let now = deadline.map(|_| ferrio::time());
+        let now = deadline.map(|_| ferrio::now());
         let out_of_time = move |delay: Duration| match (deadline, now) {
             (Some(deadline), Some(now)) => now + delay >= deadline,
             _ => false,

@@ -91,7 +91,7 @@ pub type NoHook<E> = fn(&RetryEvent<'_, E>);
 ///
 ///         // Fails twice, then answers.
 ///         let calls = Cell::new(0);
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         let body = retry(policy, || {
 ///             calls.set(calls.get() + 1);
 ///             let n = calls.get();
@@ -102,7 +102,7 @@ pub type NoHook<E> = fn(&RetryEvent<'_, E>);
 ///         .unwrap();
 ///         assert_eq!((body, calls.get()), ("body", 3));
 ///         // Slept 100 ms, then 200 ms.
-///         assert_eq!(ferrio::time() - start, Duration::from_millis(300));
+///         assert_eq!(ferrio::now() - start, Duration::from_millis(300));
 ///
 ///         // Not found is final: one attempt.
 ///         let err = retry(policy, || async { Err::<(), _>(FetchError::NotFound) })

@@ -144,7 +144,7 @@ impl<T> AsCompleted<T> {
     }
 
     /// [`timeout`](Self::timeout) with a deadline on the loop clock (see
-    /// [`time()`](crate::time())).
+    /// [`now()`](crate::now())).
     pub fn timeout_at(self, deadline: Instant) -> AsCompletedTimeout<T> {
         self.with_timer(crate::time::sleep_until(deadline), None)
     }

@@ -28,7 +28,7 @@
 ///
 /// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
 ///     .run_until_complete(async {
-///         let t0 = ferrio::time();
+///         let t0 = ferrio::now();
 ///         let name = String::from("ferrio");
 ///         let (len, n, unit) = ferrio::join!(
 ///             async {
@@ -43,7 +43,7 @@
 ///         );
 ///         assert_eq!((len, n, unit), (6, 42, ()));
 ///         // Concurrent: two seconds in all, not three.
-///         assert_eq!(ferrio::time() - t0, Duration::from_secs(2));
+///         assert_eq!(ferrio::now() - t0, Duration::from_secs(2));
 ///     })
 ///     .unwrap();
 /// ```

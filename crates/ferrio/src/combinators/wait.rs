@@ -67,9 +67,9 @@ pub enum ReturnWhen {
 ///                 s
 ///             }))
 ///             .collect();
-///         let t0 = ferrio::time();
+///         let t0 = ferrio::now();
 ///         let (done, pending) = wait(tasks, ReturnWhen::FirstCompleted, None).await?;
-///         assert_eq!(ferrio::time() - t0, Duration::from_secs(1));
+///         assert_eq!(ferrio::now() - t0, Duration::from_secs(1));
 ///         assert_eq!((done.len(), pending.len()), (1, 2));
 ///         assert_eq!(done.into_iter().next().unwrap().await.unwrap(), 1);
 ///

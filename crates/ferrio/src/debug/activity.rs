@@ -10,7 +10,7 @@ use crate::TaskRef;
 /// mode, and once a [`Watchdog`](super::Watchdog) has started): a snapshot,
 /// from [`TaskRef::activity`].
 ///
-/// Instants are on the loop clock ([`time()`](crate::time())), so on a
+/// Instants are on the loop clock ([`now()`](crate::now())), so on a
 /// virtual-clock loop they are virtual too; `busy` is wall-clock time spent
 /// inside the task's polls.
 ///
@@ -26,7 +26,7 @@ use crate::TaskRef;
 ///         ferrio::sleep(Duration::from_secs(7)).await.unwrap();
 ///         let activity = task.activity().unwrap();
 ///         assert_eq!(activity.polls, 2);
-///         assert_eq!(activity.idle_for(ferrio::time()), Some(Duration::from_secs(2)));
+///         assert_eq!(activity.idle_for(ferrio::now()), Some(Duration::from_secs(2)));
 ///         task.await.unwrap().unwrap();
 ///     })
 ///     .unwrap();

@@ -193,9 +193,9 @@ impl LagMonitorBuilder {
 /// each wake-up came, until cancelled or aborted.
 async fn measure(state: Rc<LagState>) -> Result<Infallible, Cancelled> {
     loop {
-        let due = deadline_after(crate::time(), state.interval);
+        let due = deadline_after(crate::now(), state.interval);
         crate::sleep_until(due).await?;
-        state.record(crate::time().saturating_duration_since(due));
+        state.record(crate::now().saturating_duration_since(due));
     }
 }
 

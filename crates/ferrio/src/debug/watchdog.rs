@@ -71,12 +71,12 @@ pub enum IdleAction {
 ///     .unwrap();
 /// event_loop
 ///     .run_until_complete(async {
-///         let t0 = ferrio::time();
+///         let t0 = ferrio::now();
 ///         let watchdog = Watchdog::start(Duration::from_secs(10), IdleAction::Cancel);
 ///         let stuck = ferrio::spawn(async { ferrio::sleep(Duration::from_secs(3600)).await });
 ///         // Checked every 5 s: found idle for 10 s at the second check.
 ///         assert!(stuck.await.unwrap_err().is_cancelled());
-///         assert_eq!(ferrio::time() - t0, Duration::from_secs(10));
+///         assert_eq!(ferrio::now() - t0, Duration::from_secs(10));
 ///         assert_eq!(watchdog.statistics().cancelled, 1);
 ///     })
 ///     .unwrap();

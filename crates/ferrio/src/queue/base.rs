@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
-use super::core::Core;
+use super::engine::Core;
 use super::error::{TaskDoneError, TryGetError, TryPutError};
 use super::futures::{Get, Join, Put};
 use super::storage::Storage;

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::base::BaseQueue;
-use super::core::Grant;
+use super::engine::Grant;
 use super::error::{GetError, PutError, QueueShutDown, TryGetError};
 use super::storage::Storage;
 use crate::sync::wait_list::WaitKey;

@@ -26,7 +26,7 @@
 //! - Queues are single-threaded (`Rc` inside, `!Send`) and cheap to clone.
 
 mod base;
-mod core;
+mod engine;
 mod error;
 mod fifo;
 mod futures;

@@ -28,9 +28,9 @@ use crate::task::Cancelled;
 ///         let r = ready.clone();
 ///         let waiter = ferrio::spawn(async move {
 ///             r.wait().await?;
-///             Ok::<_, ferrio::Cancelled>(ferrio::time())
+///             Ok::<_, ferrio::Cancelled>(ferrio::now())
 ///         });
-///         let t0 = ferrio::time();
+///         let t0 = ferrio::now();
 ///         ferrio::sleep(Duration::from_secs(5)).await.unwrap();
 ///         ready.set();
 ///         let woke_at = waiter.await.unwrap().unwrap();

@@ -30,9 +30,9 @@ use crate::task::{take_pending_cancel, Cancelled};
 ///
 /// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
 ///     .run_until_complete(async {
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         ferrio::sleep(Duration::from_secs(30)).await.unwrap();
-///         assert_eq!(ferrio::time() - start, Duration::from_secs(30));
+///         assert_eq!(ferrio::now() - start, Duration::from_secs(30));
 ///     })
 ///     .unwrap();
 /// ```
@@ -48,7 +48,7 @@ pub fn sleep(duration: Duration) -> Sleep {
     }
 }
 
-/// Waits until loop time `deadline` (see [`time()`](crate::time())).
+/// Waits until loop time `deadline` (see [`now()`](crate::now())).
 ///
 /// # Cancel safety
 ///

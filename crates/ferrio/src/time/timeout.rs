@@ -100,9 +100,9 @@ pub fn wait_for<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///             }
 ///             Ok(())
 ///         });
-///         let t0 = ferrio::time();
+///         let t0 = ferrio::now();
 ///         assert!(ferrio::timeout(Duration::from_secs(1), task).await.is_err());
-///         assert_eq!(ferrio::time() - t0, Duration::from_millis(1005));
+///         assert_eq!(ferrio::now() - t0, Duration::from_millis(1005));
 ///     })
 ///     .unwrap();
 /// ```
@@ -123,7 +123,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
 ///     .run_until_complete(async {
-///         let deadline = ferrio::time() + Duration::from_secs(2);
+///         let deadline = ferrio::now() + Duration::from_secs(2);
 ///         let quick = ferrio::timeout_at(Some(deadline), ferrio::sleep(Duration::from_secs(1)));
 ///         assert!(quick.await.unwrap().is_ok());
 ///         let late = ferrio::timeout_at(Some(deadline), ferrio::sleep(Duration::from_secs(5)));
@@ -151,15 +151,15 @@ pub fn timeout_at<F: Future>(deadline: Option<Instant>, future: F) -> Timeout<F>
 ///
 /// ferrio::EventLoop::builder().virtual_clock(true).build().unwrap()
 ///     .run_until_complete(async {
-///         let start = ferrio::time();
+///         let start = ferrio::now();
 ///         let outcome = ferrio::time::timeout_scope(Some(Duration::from_secs(1)), |scope| async move {
 ///             // Needs longer than planned: push the deadline back.
-///             scope.reschedule(Some(ferrio::time() + Duration::from_secs(5))).unwrap();
+///             scope.reschedule(Some(ferrio::now() + Duration::from_secs(5))).unwrap();
 ///             ferrio::sleep(Duration::from_secs(3)).await
 ///         })
 ///         .await;
 ///         assert!(outcome.unwrap().is_ok());
-///         assert_eq!(ferrio::time() - start, Duration::from_secs(3));
+///         assert_eq!(ferrio::now() - start, Duration::from_secs(3));
 ///     })
 ///     .unwrap();
 /// ```

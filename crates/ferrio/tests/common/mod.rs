@@ -69,7 +69,7 @@ pub fn drop_counter() -> (Rc<Cell<u32>>, DropCounter) {
 
 /// Loop time elapsed since `t0` (inside a running loop).
 pub fn since(t0: Instant) -> Duration {
-    ferrio::time() - t0
+    ferrio::now() - t0
 }
 
 /// How long a test waits on another thread before calling it a hang: a

@@ -1,4 +1,4 @@
-//! [`Core`]: the state every queue shares — items, capacity, waiting
+//! [`Core`]: the engine every queue shares — items, capacity, waiting
 //! getters and putters, `task_done` accounting and shutdown — written once
 //! over a [`Storage`].
 //!
