@@ -1,5 +1,6 @@
 //! The hand-off between a job on a worker thread and the future awaiting it
-//! on a loop: a one-shot slot under one mutex.
+//! on a loop: the loop's one-shot [`Completion`] slot, with the job's run
+//! state kept beside the outcome.
 //!
 //! # States
 //!
@@ -25,18 +26,23 @@
 //!   took it) drop the outcome on the calling thread.
 //! - Whoever ends the wait (`send`, the producer's drop, `abandon` or
 //!   `detach`) takes the waker and the clock ticket, and wakes then drops
-//!   them (in that order) after releasing the lock. So the loop's clock hold ends when the work
+//!   them (in that order) after releasing the lock — the slot does that
+//!   (`event_loop::completion`). So the loop's clock hold ends when the work
 //!   ends, even if the future is never polled again.
+//!
+//! `Done`, `Lost` and `Taken` are the slot's outcome (`Ready(Ok)`,
+//! `Ready(Err(Lost))`, `Taken`); `Abandoned` and `Detached` are a closed
+//! slot with the run state saying which.
 //!
 //! The loom models at the bottom check these races.
 
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use crate::event_loop::clock_hold::ClockTicket;
-use crate::loom::{Mutex, MutexGuard};
+use crate::event_loop::completion::{Completion, Outcome as Slot};
 
 /// What the job produced: its value, or its panic payload.
 pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send>>;
@@ -45,53 +51,33 @@ pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send>>;
 #[derive(Debug)]
 pub(crate) struct Lost;
 
-enum Stage<T> {
+/// The job's run state, atomic with the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
     Queued,
     Running,
-    Done(Outcome<T>),
-    Taken,
-    Lost,
+    /// The await was cancelled: a job not started yet is skipped.
     Abandoned,
+    /// The handle was dropped: the job runs, its result is dropped.
     Detached,
 }
 
-struct State<T> {
-    stage: Stage<T>,
-    waker: Option<Waker>,
-    hold: Option<ClockTicket>,
-}
+type Shared<T> = Completion<Result<Outcome<T>, Lost>, Run>;
 
-struct Shared<T> {
-    state: Mutex<State<T>>,
-}
-
-impl<T> Shared<T> {
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        // Every critical section is a few moves that cannot panic halfway.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// The worker's end.
+/// The worker's side: starts the job, sends its outcome.
 pub(crate) struct Producer<T> {
     shared: Arc<Shared<T>>,
     sent: bool,
 }
 
-/// The awaiting end.
+/// The awaiting side.
 pub(crate) struct Consumer<T> {
     shared: Arc<Shared<T>>,
 }
 
-/// A fresh slot, queued.
+/// A new slot: the producer goes with the job, the consumer stays.
 pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            stage: Stage::Queued,
-            waker: None,
-            hold: None,
-        }),
-    });
+    let shared = Arc::new(Completion::new(Run::Queued));
     (
         Producer {
             shared: shared.clone(),
@@ -102,163 +88,96 @@ pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
 }
 
 impl<T> Producer<T> {
-    /// Marks the job running. `false` if the awaiting side is gone: skip
-    /// the job.
+    /// Marks the job started; `false` if it must be skipped (the await was
+    /// cancelled before it started).
     pub(crate) fn start(&self) -> bool {
         let mut state = self.shared.lock();
-        match state.stage {
-            Stage::Queued => {
-                state.stage = Stage::Running;
+        match state.extra {
+            Run::Queued => {
+                state.extra = Run::Running;
                 true
             }
-            Stage::Detached => true,
-            _ => false,
+            Run::Detached => true,
+            Run::Running | Run::Abandoned => false,
         }
     }
 
-    /// Hands the outcome over and wakes the awaiting task; if that task is
-    /// gone, drops the outcome here, on the worker thread.
+    /// Hands over the job's outcome (dropped here if nobody waits for it).
     pub(crate) fn send(mut self, outcome: Outcome<T>) {
         self.sent = true;
-        let mut state = self.shared.lock();
-        let unwanted = match state.stage {
-            Stage::Queued | Stage::Running => {
-                state.stage = Stage::Done(outcome);
-                None
-            }
-            _ => Some(outcome),
-        };
-        let waker = state.waker.take();
-        let hold = state.hold.take();
-        drop(state);
-        drop(unwanted);
-        wake_then_release(waker, hold);
+        self.shared.settle(Ok(outcome), |_| ());
     }
 }
 
 impl<T> Drop for Producer<T> {
     fn drop(&mut self) {
-        if self.sent {
-            return;
+        if !self.sent {
+            // The job was dropped unrun: tell the waiter, never hang it.
+            self.shared.settle(Err(Lost), |_| ());
         }
-        let mut state = self.shared.lock();
-        if matches!(state.stage, Stage::Queued | Stage::Running) {
-            state.stage = Stage::Lost;
-        }
-        let waker = state.waker.take();
-        let hold = state.hold.take();
-        drop(state);
-        wake_then_release(waker, hold);
     }
-}
-
-/// Wakes the awaiting task, *then* releases the clock hold. From a worker
-/// both travel through the loop's remote queue, in that order, so the loop
-/// never sees the hold gone without the wake-up: it cannot go idle and let
-/// its virtual clock jump in between.
-fn wake_then_release(waker: Option<Waker>, hold: Option<ClockTicket>) {
-    if let Some(waker) = waker {
-        waker.wake();
-    }
-    drop(hold);
 }
 
 impl<T> Consumer<T> {
-    /// Attaches the clock hold for as long as the job is in flight; if it
-    /// is not (any more), the ticket is dropped at once.
+    /// Holds the awaiting loop's clock until the outcome comes.
     pub(crate) fn set_hold(&self, ticket: ClockTicket) {
-        let mut state = self.shared.lock();
-        let spare = if matches!(state.stage, Stage::Queued | Stage::Running) {
-            state.hold.replace(ticket)
-        } else {
-            Some(ticket)
-        };
-        drop(state);
-        drop(spare);
+        self.shared.set_hold(ticket);
     }
 
-    /// The outcome if it has arrived; otherwise registers `cx`'s waker.
+    /// The outcome, once it is there.
     ///
     /// # Panics
     ///
-    /// If the outcome was already taken, or the slot abandoned.
+    /// If polled after the outcome was taken or the wait given up.
     pub(crate) fn poll(&self, cx: &mut Context<'_>) -> Poll<Result<Outcome<T>, Lost>> {
-        let mut state = self.shared.lock();
-        match std::mem::replace(&mut state.stage, Stage::Taken) {
-            Stage::Done(outcome) => {
-                let hold = state.hold.take();
-                drop(state);
-                drop(hold);
-                Poll::Ready(Ok(outcome))
-            }
-            Stage::Lost => Poll::Ready(Err(Lost)),
-            stage @ (Stage::Queued | Stage::Running) => {
-                state.stage = stage;
-                match &state.waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => state.waker = Some(cx.waker().clone()),
-                }
-                drop(state);
-                crate::task::note_wait("thread");
-                Poll::Pending
-            }
-            Stage::Taken | Stage::Abandoned | Stage::Detached => {
-                panic!("a blocking job's future was polled after it completed")
-            }
+        let polled = self.shared.poll(cx.waker());
+        if polled.is_pending() {
+            crate::task::note_wait("thread");
         }
+        polled
     }
 
     /// Gives up waiting (a cancelled await): a job not started yet will be
     /// skipped, a result still to come will be dropped on the worker, one
     /// already here is dropped now.
     pub(crate) fn abandon(&self) {
-        self.stop_waiting(Stage::Abandoned);
+        self.stop_waiting(Run::Abandoned);
     }
 
     /// Stops waiting but lets the job run (a dropped handle): its result
     /// will be dropped on the worker, or now if it is already here.
     pub(crate) fn detach(&self) {
-        self.stop_waiting(Stage::Detached);
+        self.stop_waiting(Run::Detached);
     }
 
-    fn stop_waiting(&self, next: Stage<T>) {
-        let mut state = self.shared.lock();
-        let unwanted = match std::mem::replace(&mut state.stage, next) {
-            Stage::Done(outcome) => Some(outcome),
-            Stage::Queued => None,
-            // A running job runs on whatever the reason: `start` is not
-            // asked again, and `send` drops the result.
-            Stage::Running => {
-                state.stage = Stage::Detached;
-                None
+    fn stop_waiting(&self, next: Run) {
+        self.shared.close(|run| {
+            *run = match (*run, next) {
+                // A running job runs on whatever the reason.
+                (Run::Running, _) => Run::Detached,
+                (Run::Queued, next) => next,
+                // Given up already: keep it.
+                (settled, _) => settled,
             }
-            // Settled already: keep it.
-            settled @ (Stage::Taken | Stage::Lost | Stage::Abandoned | Stage::Detached) => {
-                state.stage = settled;
-                None
-            }
-        };
-        let waker = state.waker.take();
-        let hold = state.hold.take();
-        drop(state);
-        drop((unwanted, waker, hold));
+        });
     }
 
     /// Whether the job has neither finished nor been given up.
     pub(crate) fn in_flight(&self) -> bool {
-        matches!(self.shared.lock().stage, Stage::Queued | Stage::Running)
+        self.shared.is_pending()
     }
 
     /// A short name of the stage, for `Debug`.
     pub(crate) fn stage_name(&self) -> &'static str {
-        match self.shared.lock().stage {
-            Stage::Queued => "queued",
-            Stage::Running => "running",
-            Stage::Done(_) => "done",
-            Stage::Taken => "taken",
-            Stage::Lost => "lost",
-            Stage::Abandoned => "abandoned",
-            Stage::Detached => "detached",
+        let state = self.shared.lock();
+        match (&state.outcome, state.extra) {
+            (Slot::Pending, Run::Queued) => "queued",
+            (Slot::Pending, _) => "running",
+            (Slot::Ready(Ok(_)), _) => "done",
+            (Slot::Ready(Err(Lost)), _) => "lost",
+            (Slot::Taken, _) => "taken",
+            (Slot::Closed, Run::Abandoned) => "abandoned",
+            (Slot::Closed, _) => "detached",
         }
     }
 }
@@ -281,7 +200,7 @@ impl<T> fmt::Debug for Consumer<T> {
 mod loom_tests {
     use super::*;
     use crate::loom::{AtomicUsize, Ordering};
-    use std::task::Wake;
+    use std::task::{Wake, Waker};
 
     /// Counts its drops.
     struct Dropped(Arc<AtomicUsize>);

@@ -8,6 +8,7 @@
 mod callback;
 pub(crate) mod clock;
 pub(crate) mod clock_hold;
+pub(crate) mod completion;
 pub(crate) mod context;
 mod error;
 mod exception;

@@ -30,9 +30,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::event_loop::clock_hold::ClockTicket;
+use crate::event_loop::completion::{Completion, Outcome};
 use crate::event_loop::context;
 use crate::event_loop::{LoopClosed, LoopId, ThreadsafeHandle};
-use crate::loom::{Condvar, Mutex, MutexGuard};
 use crate::task::{Cancelled, Checkpoint, PanicError};
 use crate::time::TimeoutError;
 
@@ -109,157 +109,47 @@ impl std::error::Error for SubmitError {
     }
 }
 
-enum Outcome<T> {
-    Pending,
-    Ready(Result<T, SubmitError>),
-    Taken,
-}
-
-struct State<T> {
-    outcome: Outcome<T>,
-    /// The task awaiting the `Submitted`, if any.
-    waiter: Option<Waker>,
-    /// Threads blocked in `wait`/`wait_timeout`.
-    blocked: usize,
-    hold: Option<ClockTicket>,
+/// The submission's own state, kept beside the outcome in the shared
+/// [`Completion`]: whether it was cancelled, and the wrapper task's waker
+/// (so that `cancel` can wake it to deliver the cancellation).
+#[derive(Default)]
+struct Forward {
     cancel: bool,
     /// The wrapper task on the target loop, once it has been polled.
     task: Option<Waker>,
 }
 
-struct Shared<T> {
-    state: Mutex<State<T>>,
-    ready: Condvar,
+type Shared<T> = Completion<Result<T, SubmitError>, Forward>;
+
+/// Settles `shared` as cancelled and asks the task to cancel. `false` if
+/// the outcome was settled already.
+fn cancel<T>(shared: &Shared<T>) -> bool {
+    let cancelled = Cancelled::untracked(Some("cancelled through its Submitted handle".into()));
+    let task = shared.settle(Err(SubmitError::Cancelled(cancelled)), |forward| {
+        forward.cancel = true;
+        forward.task.take()
+    });
+    match task {
+        Some(task) => {
+            // Routed to the target loop: the wrapper delivers it.
+            if let Some(t) = task {
+                t.wake();
+            }
+            true
+        }
+        None => false,
+    }
 }
 
-impl<T> Shared<T> {
-    fn new() -> Shared<T> {
-        Shared {
-            state: Mutex::new(State {
-                outcome: Outcome::Pending,
-                waiter: None,
-                blocked: 0,
-                hold: None,
-                cancel: false,
-                task: None,
-            }),
-            ready: Condvar::new(),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        // Critical sections are a few moves that cannot panic halfway.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Settles the outcome unless it is settled already (then `result` is
-    /// dropped here, outside the lock), and tells every waiter.
-    fn complete(&self, result: Result<T, SubmitError>) {
-        let mut state = self.lock();
-        let unwanted = match state.outcome {
-            Outcome::Pending => {
-                state.outcome = Outcome::Ready(result);
-                None
-            }
-            _ => Some(result),
-        };
-        let waiter = state.waiter.take();
-        let hold = state.hold.take();
-        let notify = state.blocked > 0;
-        drop(state);
-        if notify {
-            self.ready.notify_all();
-        }
-        drop(unwanted);
-        // Wake before releasing the awaiting loop's clock hold: both go
-        // through that loop's remote queue, in this order, so it cannot go
-        // idle (and jump its virtual clock) between the two.
-        if let Some(w) = waiter {
-            w.wake();
-        }
-        drop(hold);
-    }
-
-    /// Settles the outcome as cancelled and asks the task to cancel.
-    /// `false` if the outcome was settled already.
-    fn cancel(&self) -> bool {
-        let mut state = self.lock();
-        if !matches!(state.outcome, Outcome::Pending) {
-            return false;
-        }
-        let cancelled = Cancelled::untracked(Some("cancelled through its Submitted handle".into()));
-        state.outcome = Outcome::Ready(Err(SubmitError::Cancelled(cancelled)));
-        state.cancel = true;
-        let task = state.task.take();
-        let waiter = state.waiter.take();
-        let hold = state.hold.take();
-        let notify = state.blocked > 0;
-        drop(state);
-        if notify {
-            self.ready.notify_all();
-        }
-        // Routed to the target loop: the wrapper delivers the cancellation.
-        if let Some(t) = task {
-            t.wake();
-        }
-        if let Some(w) = waiter {
-            w.wake();
-        }
-        drop(hold);
-        true
-    }
-
-    /// Takes the outcome if it is settled.
-    ///
-    /// # Panics
-    ///
-    /// If it was taken already.
-    fn take(state: &mut State<T>) -> Option<Result<T, SubmitError>> {
-        match std::mem::replace(&mut state.outcome, Outcome::Taken) {
-            Outcome::Ready(result) => Some(result),
-            Outcome::Pending => {
-                state.outcome = Outcome::Pending;
-                None
-            }
-            Outcome::Taken => panic!("the result of a Submitted future was already taken"),
-        }
-    }
-
-    /// Blocks until the outcome is settled or `deadline` passes.
-    fn wait_until(&self, limit: Option<Duration>) -> Result<T, SubmitError> {
-        // Too far to represent: wait without a deadline.
-        let deadline = limit.and_then(|d| Instant::now().checked_add(d));
-        let mut state = self.lock();
-        state.blocked += 1;
-        let result = loop {
-            if let Some(result) = Shared::take(&mut state) {
-                break result;
-            }
-            match deadline {
-                None => state = self.ready.wait(state).unwrap_or_else(|e| e.into_inner()),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        let waited = limit.unwrap_or_default();
-                        break Err(SubmitError::Timeout(TimeoutError::waited(waited)));
-                    }
-                    state = self
-                        .ready
-                        .wait_timeout(state, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-            }
-        };
-        state.blocked -= 1;
-        let hold = if matches!(state.outcome, Outcome::Taken) {
-            state.hold.take()
-        } else {
-            None
-        };
-        drop(state);
-        drop(hold);
-        result
+/// Blocks until the outcome is settled or `limit` passes.
+fn wait_for<T>(shared: &Shared<T>, limit: Option<Duration>) -> Result<T, SubmitError> {
+    // Too far to represent: wait without a deadline.
+    let deadline = limit.and_then(|d| Instant::now().checked_add(d));
+    match shared.wait(deadline) {
+        Some(result) => result,
+        None => Err(SubmitError::Timeout(TimeoutError::waited(
+            limit.unwrap_or_default(),
+        ))),
     }
 }
 
@@ -322,7 +212,7 @@ impl ThreadsafeHandle {
         F::Output: Send + 'static,
     {
         let location = Location::caller();
-        let shared = Arc::new(Shared::new());
+        let shared = Arc::new(Completion::new(Forward::default()));
         let wrapper = RunSubmitted {
             future: Some(Box::pin(future)),
             shared: shared.clone(),
@@ -346,7 +236,7 @@ fn spawn_on_loop<F>(wrapper: RunSubmitted<F>, location: &'static Location<'stati
 where
     F: Future + 'static,
 {
-    if wrapper.shared.lock().cancel {
+    if wrapper.shared.lock().extra.cancel {
         return;
     }
     if let Some(inner) = context::current() {
@@ -374,11 +264,12 @@ impl<F: Future> Future for RunSubmitted<F> {
         this.started = true;
         let forward = {
             let mut state = this.shared.lock();
-            match &state.task {
+            let own = &mut state.extra;
+            match &own.task {
                 Some(w) if w.will_wake(cx.waker()) => {}
-                _ => state.task = Some(cx.waker().clone()),
+                _ => own.task = Some(cx.waker().clone()),
             }
-            state.cancel && !this.forwarded
+            own.cancel && !this.forwarded
         };
         if forward {
             this.forwarded = true;
@@ -393,13 +284,13 @@ impl<F: Future> Future for RunSubmitted<F> {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(value)) => {
                 this.future = None;
-                this.shared.complete(Ok(value));
+                this.shared.settle(Ok(value), |_| ());
                 Poll::Ready(())
             }
             Err(payload) => {
                 this.future = None;
                 this.shared
-                    .complete(Err(SubmitError::Panicked(panic_error(payload))));
+                    .settle(Err(SubmitError::Panicked(panic_error(payload))), |_| ());
                 Poll::Ready(())
             }
         }
@@ -414,7 +305,7 @@ impl<F: Future> Drop for RunSubmitted<F> {
             } else {
                 SubmitError::LoopClosed(LoopClosed)
             };
-            self.shared.complete(Err(error));
+            self.shared.settle(Err(error), |_| ());
         }
     }
 }
@@ -481,7 +372,7 @@ impl<T> Submitted<T> {
 
     /// Whether the outcome is settled (finished, failed or cancelled).
     pub fn is_done(&self) -> bool {
-        !matches!(self.shared.lock().outcome, Outcome::Pending)
+        !self.shared.is_pending()
     }
 
     /// Cancels the submission: asyncio's `future.cancel()`. If it is not
@@ -490,7 +381,7 @@ impl<T> Submitted<T> {
     /// async cleanup; its eventual result is dropped); returns `true`.
     /// Returns `false` if the outcome was already settled.
     pub fn cancel(&self) -> bool {
-        self.shared.cancel()
+        cancel(&self.shared)
     }
 
     /// Blocks this thread until the future has finished, and returns its
@@ -504,7 +395,7 @@ impl<T> Submitted<T> {
         if context::loop_by_id(self.loop_id).is_some() {
             return Err(SubmitError::WouldDeadlock);
         }
-        self.shared.wait_until(None)
+        wait_for(&self.shared, None)
     }
 
     /// [`wait`](Self::wait) for at most `timeout`: asyncio's
@@ -522,7 +413,7 @@ impl<T> Submitted<T> {
         if context::loop_by_id(self.loop_id).is_some() {
             return Err(SubmitError::WouldDeadlock);
         }
-        self.shared.wait_until(Some(timeout))
+        wait_for(&self.shared, Some(timeout))
     }
 }
 
@@ -537,36 +428,15 @@ impl<T> Future for Submitted<T> {
         if this.hold_pending {
             this.hold_pending = false;
             if let Some(ticket) = ClockTicket::acquire() {
-                let mut state = this.shared.lock();
-                let spare = if matches!(state.outcome, Outcome::Pending) {
-                    state.hold.replace(ticket)
-                } else {
-                    Some(ticket)
-                };
-                drop(state);
-                drop(spare);
+                this.shared.set_hold(ticket);
             }
         }
-        let mut state = this.shared.lock();
-        match Shared::take(&mut state) {
-            Some(result) => {
-                let hold = state.hold.take();
-                drop(state);
-                drop(hold);
-                Poll::Ready(result)
-            }
-            None => {
-                drop(state);
-                if let Some(c) = this.checkpoint.suspend() {
-                    return this.cancelled(c);
-                }
-                let mut state = this.shared.lock();
-                match &state.waiter {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => state.waiter = Some(cx.waker().clone()),
-                }
-                Poll::Pending
-            }
+        match this.shared.poll(cx.waker()) {
+            Poll::Ready(result) => Poll::Ready(result),
+            Poll::Pending => match this.checkpoint.suspend() {
+                Some(c) => this.cancelled(c),
+                None => Poll::Pending,
+            },
         }
     }
 }
@@ -576,20 +446,16 @@ impl<T> Submitted<T> {
     /// too (the cancellation follows the await chain, as asyncio's
     /// `wrap_future` cancels the concurrent future).
     fn cancelled(&mut self, c: Cancelled) -> Poll<Result<T, SubmitError>> {
-        self.shared.cancel();
-        let stale = Shared::take(&mut self.shared.lock());
-        drop(stale);
+        cancel(&self.shared);
+        self.shared.close(|_| ());
         Poll::Ready(Err(SubmitError::Cancelled(c)))
     }
 }
 
 impl<T> Drop for Submitted<T> {
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
-        let hold = state.hold.take();
-        let waiter = state.waiter.take();
-        drop(state);
-        drop((hold, waiter));
+        // Nobody will take the outcome: whoever settles it drops it.
+        self.shared.close(|_| ());
     }
 }
 
@@ -598,7 +464,7 @@ impl<T> fmt::Debug for Submitted<T> {
         let state = match self.shared.lock().outcome {
             Outcome::Pending => "pending",
             Outcome::Ready(_) => "done",
-            Outcome::Taken => "taken",
+            Outcome::Taken | Outcome::Closed => "taken",
         };
         f.debug_struct("Submitted")
             .field("loop_id", &self.loop_id)
@@ -624,10 +490,12 @@ mod loom_tests {
     #[test]
     fn loom_submit_completion_reaches_blocked_waiter() {
         loom::model(|| {
-            let shared = Arc::new(Shared::<u32>::new());
+            let shared: Arc<Shared<u32>> = Arc::new(Completion::new(Forward::default()));
             let producer = shared.clone();
-            let target = loom::thread::spawn(move || producer.complete(Ok(5)));
-            assert_eq!(shared.wait_until(None).unwrap(), 5);
+            let target = loom::thread::spawn(move || {
+                producer.settle(Ok(5), |_| ());
+            });
+            assert_eq!(wait_for(&shared, None).unwrap(), 5);
             target.join().unwrap();
         });
     }
@@ -639,12 +507,14 @@ mod loom_tests {
     fn loom_submit_cancel_races_completion() {
         loom::model(|| {
             let drops = Arc::new(AtomicUsize::new(0));
-            let shared = Arc::new(Shared::<Dropped>::new());
+            let shared: Arc<Shared<Dropped>> = Arc::new(Completion::new(Forward::default()));
             let (producer, d) = (shared.clone(), drops.clone());
-            let target = loom::thread::spawn(move || producer.complete(Ok(Dropped(d))));
+            let target = loom::thread::spawn(move || {
+                producer.settle(Ok(Dropped(d)), |_| ());
+            });
             let canceller = shared.clone();
-            let cancel = loom::thread::spawn(move || canceller.cancel());
-            let result = shared.wait_until(None);
+            let cancel = loom::thread::spawn(move || cancel(&canceller));
+            let result = wait_for(&shared, None);
             let cancelled = cancel.join().unwrap();
             target.join().unwrap();
             assert_eq!(
