@@ -199,29 +199,9 @@ impl<T> fmt::Debug for Consumer<T> {
 #[cfg(all(test, ferrio_loom))]
 mod loom_tests {
     use super::*;
+    use crate::loom::models::{counting_waker, Dropped};
     use crate::loom::{AtomicUsize, Ordering};
-    use std::task::{Wake, Waker};
-
-    /// Counts its drops.
-    struct Dropped(Arc<AtomicUsize>);
-    impl Drop for Dropped {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    /// A waker that counts its wakes.
-    struct CountWake(AtomicUsize);
-    impl Wake for CountWake {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn counting_waker() -> (Arc<CountWake>, Waker) {
-        let count = Arc::new(CountWake(AtomicUsize::new(0)));
-        (count.clone(), Waker::from(count))
-    }
+    use loom::sync::Arc;
 
     /// The worker finishing races the awaiting side giving up: the result
     /// is created only if the job started, and is dropped exactly once —

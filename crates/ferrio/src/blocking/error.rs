@@ -40,17 +40,7 @@ pub enum BlockingError {
     ThreadSpawn(io::Error),
 }
 
-impl BlockingError {
-    /// Whether this is [`BlockingError::Cancelled`].
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self, BlockingError::Cancelled(_))
-    }
-
-    /// Whether this is [`BlockingError::Panicked`].
-    pub fn is_panic(&self) -> bool {
-        matches!(self, BlockingError::Panicked(_))
-    }
-}
+crate::task::cancelled_or_panicked!(BlockingError);
 
 impl fmt::Display for BlockingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

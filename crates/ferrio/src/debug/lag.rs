@@ -8,11 +8,11 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::Duration;
 
+use super::monitor::MonitorTask;
 use super::Human;
 use crate::event_loop::clock::deadline_after;
 use crate::event_loop::SpawnError;
-use crate::task::{self, Cancelled};
-use crate::TaskRef;
+use crate::task::Cancelled;
 
 /// Samples kept by default.
 const DEFAULT_CAPACITY: usize = 1024;
@@ -48,7 +48,7 @@ const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// ```
 pub struct LagMonitor {
     state: Rc<LagState>,
-    task: TaskRef,
+    task: MonitorTask,
 }
 
 struct LagState {
@@ -118,19 +118,13 @@ impl LagMonitor {
 
     /// Whether the monitor still runs.
     pub fn is_running(&self) -> bool {
-        !self.task.done()
+        self.task.is_running()
     }
 
     /// Stops measuring; the samples stay readable. Dropping the monitor
     /// stops it too.
     pub fn stop(&self) {
-        self.task.abort();
-    }
-}
-
-impl Drop for LagMonitor {
-    fn drop(&mut self) {
-        self.stop();
+        self.task.stop();
     }
 }
 
@@ -177,15 +171,8 @@ impl LagMonitorBuilder {
             ticks: Cell::new(0),
         });
         let recorder = state.clone();
-        let task = task::Builder::new()
-            .name("ferrio-lag-monitor")
-            .spawn(measure(recorder))?;
-        let task_ref = (*task).clone();
-        task.detach();
-        Ok(LagMonitor {
-            state,
-            task: task_ref,
-        })
+        let task = MonitorTask::start("ferrio-lag-monitor", measure(recorder))?;
+        Ok(LagMonitor { state, task })
     }
 }
 

@@ -45,6 +45,7 @@ mod activity;
 pub(crate) mod deadlock;
 mod dump;
 mod lag;
+mod monitor;
 mod watchdog;
 
 pub use crate::event_loop::DeadlockAction;

@@ -8,6 +8,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use super::monitor::MonitorTask;
 use super::Human;
 use crate::event_loop::{ExceptionContext, ExceptionKind, SpawnError, TaskInfo};
 use crate::task::{self, Cancelled, TaskId};
@@ -83,7 +84,7 @@ pub enum IdleAction {
 /// ```
 pub struct Watchdog {
     state: Rc<WatchdogState>,
-    task: TaskRef,
+    task: MonitorTask,
 }
 
 struct WatchdogState {
@@ -154,19 +155,13 @@ impl Watchdog {
 
     /// Whether the watchdog still runs.
     pub fn is_running(&self) -> bool {
-        !self.task.done()
+        self.task.is_running()
     }
 
     /// Stops watching. Dropping the watchdog stops it too. Activity
     /// tracking stays on.
     pub fn stop(&self) {
-        self.task.abort();
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.stop();
+        self.task.stop();
     }
 }
 
@@ -236,15 +231,8 @@ impl WatchdogBuilder {
             reported: Cell::new(0),
             cancelled: Cell::new(0),
         });
-        let task = task::Builder::new()
-            .name("ferrio-watchdog")
-            .spawn(watch(state.clone(), handle))?;
-        let task_ref = (*task).clone();
-        task.detach();
-        Ok(Watchdog {
-            state,
-            task: task_ref,
-        })
+        let task = MonitorTask::start("ferrio-watchdog", watch(state.clone(), handle))?;
+        Ok(Watchdog { state, task })
     }
 }
 

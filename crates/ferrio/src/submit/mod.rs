@@ -60,17 +60,7 @@ pub enum SubmitError {
     WouldDeadlock,
 }
 
-impl SubmitError {
-    /// Whether this is [`SubmitError::Cancelled`].
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self, SubmitError::Cancelled(_))
-    }
-
-    /// Whether this is [`SubmitError::Panicked`].
-    pub fn is_panic(&self) -> bool {
-        matches!(self, SubmitError::Panicked(_))
-    }
-}
+crate::task::cancelled_or_panicked!(SubmitError);
 
 impl fmt::Display for SubmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -476,14 +466,9 @@ impl<T> fmt::Debug for Submitted<T> {
 #[cfg(all(test, ferrio_loom))]
 mod loom_tests {
     use super::*;
+    use crate::loom::models::Dropped;
     use crate::loom::{AtomicUsize, Ordering};
-
-    struct Dropped(Arc<AtomicUsize>);
-    impl Drop for Dropped {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use loom::sync::Arc;
 
     /// The target loop completing while a plain thread blocks in `wait`:
     /// the waiter is never left asleep, and gets the value.

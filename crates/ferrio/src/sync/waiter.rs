@@ -84,42 +84,7 @@ impl Waiter {
     /// If polled after it completed.
     #[inline]
     pub(crate) fn poll<W: Wait>(&mut self, w: &mut W, cx: &Context<'_>) -> Poll<W::Output> {
-        match *self {
-            Waiter::Idle => {
-                if let Some(output) = w.try_now() {
-                    *self = Waiter::Done;
-                    return Poll::Ready(output);
-                }
-                if let Some(c) = take_pending_cancel() {
-                    *self = Waiter::Done;
-                    return Poll::Ready(w.cancelled(c));
-                }
-                let key = w.enqueue(cx.waker());
-                *self = Waiter::Waiting(key);
-                w.on_pending(key, cx);
-                crate::task::note_wait(w.label());
-                Poll::Pending
-            }
-            Waiter::Waiting(key) => {
-                if let Some(c) = take_pending_cancel() {
-                    *self = Waiter::Done;
-                    w.leave(key);
-                    return Poll::Ready(w.cancelled(c));
-                }
-                match w.poll_grant(key, cx.waker()) {
-                    Poll::Ready(grant) => {
-                        *self = Waiter::Done;
-                        Poll::Ready(w.granted(grant))
-                    }
-                    Poll::Pending => {
-                        w.on_pending(key, cx);
-                        crate::task::note_wait(w.label());
-                        Poll::Pending
-                    }
-                }
-            }
-            Waiter::Done => panic!("a ferrio wait was polled after it completed"),
-        }
+        self.poll_with(w, cx, |w, c| Some(w.cancelled(c)))
     }
 
     /// Polls a wait that a cancellation does not end (a `Condition`
@@ -132,39 +97,61 @@ impl Waiter {
         cx: &Context<'_>,
         deferred: &mut Option<Cancelled>,
     ) -> Poll<W::Output> {
-        match *self {
+        self.poll_with(w, cx, |_, c| {
+            crate::task::scope::absorb(deferred, c);
+            None
+        })
+    }
+
+    /// The protocol, with what a delivered cancellation does: `Some` ends
+    /// the wait with that output (the waiter leaves, or never queued),
+    /// `None` keeps waiting.
+    #[inline]
+    fn poll_with<W: Wait>(
+        &mut self,
+        w: &mut W,
+        cx: &Context<'_>,
+        on_cancel: impl FnOnce(&mut W, Cancelled) -> Option<W::Output>,
+    ) -> Poll<W::Output> {
+        let key = match *self {
             Waiter::Idle => {
                 if let Some(output) = w.try_now() {
                     *self = Waiter::Done;
                     return Poll::Ready(output);
                 }
                 if let Some(c) = take_pending_cancel() {
-                    crate::task::scope::absorb(deferred, c);
+                    if let Some(output) = on_cancel(w, c) {
+                        *self = Waiter::Done;
+                        return Poll::Ready(output);
+                    }
                 }
                 let key = w.enqueue(cx.waker());
                 *self = Waiter::Waiting(key);
-                w.on_pending(key, cx);
-                crate::task::note_wait(w.label());
-                Poll::Pending
+                key
             }
             Waiter::Waiting(key) => {
                 if let Some(c) = take_pending_cancel() {
-                    crate::task::scope::absorb(deferred, c);
+                    // It ends the wait (the waiter leaves, passing on a
+                    // grant), or is only recorded.
+                    if let Some(output) = on_cancel(w, c) {
+                        *self = Waiter::Done;
+                        w.leave(key);
+                        return Poll::Ready(output);
+                    }
                 }
                 match w.poll_grant(key, cx.waker()) {
                     Poll::Ready(grant) => {
                         *self = Waiter::Done;
-                        Poll::Ready(w.granted(grant))
+                        return Poll::Ready(w.granted(grant));
                     }
-                    Poll::Pending => {
-                        w.on_pending(key, cx);
-                        crate::task::note_wait(w.label());
-                        Poll::Pending
-                    }
+                    Poll::Pending => key,
                 }
             }
             Waiter::Done => panic!("a ferrio wait was polled after it completed"),
-        }
+        };
+        w.on_pending(key, cx);
+        crate::task::note_wait(w.label());
+        Poll::Pending
     }
 
     /// Leaves the queue if still in it: for the future's `Drop`.

@@ -39,17 +39,27 @@ pub enum JoinError {
     ResultTaken,
 }
 
-impl JoinError {
-    /// Whether this is [`JoinError::Cancelled`].
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self, JoinError::Cancelled(_))
-    }
+/// `is_cancelled()` and `is_panic()` for an enum saying why there is no
+/// value, with `Cancelled(_)` and `Panicked(_)` variants: one definition
+/// for [`JoinError`], `BlockingError` and `SubmitError`.
+macro_rules! cancelled_or_panicked {
+    ($ty:ident) => {
+        impl $ty {
+            #[doc = concat!("Whether this is [`", stringify!($ty), "::Cancelled`].")]
+            pub fn is_cancelled(&self) -> bool {
+                matches!(self, $ty::Cancelled(_))
+            }
 
-    /// Whether this is [`JoinError::Panicked`].
-    pub fn is_panic(&self) -> bool {
-        matches!(self, JoinError::Panicked(_))
-    }
+            #[doc = concat!("Whether this is [`", stringify!($ty), "::Panicked`].")]
+            pub fn is_panic(&self) -> bool {
+                matches!(self, $ty::Panicked(_))
+            }
+        }
+    };
 }
+pub(crate) use cancelled_or_panicked;
+
+cancelled_or_panicked!(JoinError);
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -63,7 +63,7 @@ pub(crate) use cancel::cancelled::{take_pending as take_pending_cancel, Checkpoi
 pub(crate) use cancel::scope;
 pub(crate) use engine::main_task::run_main;
 pub(crate) use engine::{header, raw, schedule};
-pub(crate) use join_error::panic_message;
+pub(crate) use join_error::{cancelled_or_panicked, panic_message};
 
 use crate::event_loop::context;
 use crate::event_loop::inner::{Inner, Job};

@@ -886,16 +886,10 @@ mod loom_tests {
     use super::super::header::{COMPLETE, RUNNING};
     use super::*;
     use crate::event_loop::remote::Remote;
+    use crate::loom::models::Dropped;
     use crate::loom::Mutex;
     use loom::sync::Arc;
     use std::future::poll_fn;
-
-    struct Dropped(Arc<AtomicUsize>);
-    impl Drop for Dropped {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
 
     /// A pending task whose future stashes its waker, polled once; its
     /// references; a counter of future drops; and a token its cold data
