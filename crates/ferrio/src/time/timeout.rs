@@ -497,3 +497,31 @@ impl<F> fmt::Debug for Timeout<F> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::time::Duration;
+
+    use super::TimeoutError;
+
+    #[test]
+    fn a_huge_limit_prints_a_sane_message() {
+        let huge = TimeoutError::new(Some(Duration::MAX)).to_string();
+        assert_eq!(
+            huge,
+            "timed out after more than a year; allow more time or handle the timeout"
+        );
+        let small = TimeoutError::new(Some(Duration::from_millis(1500))).to_string();
+        assert_eq!(
+            small,
+            "timed out after 1.5s; allow more time or handle the timeout"
+        );
+    }
+
+    #[test]
+    fn the_source_is_the_cancellation_only_when_one_was_delivered() {
+        assert!(TimeoutError::new(None).source().is_some());
+        assert!(TimeoutError::waited(Duration::from_secs(1)).source().is_none());
+    }
+}
