@@ -522,6 +522,8 @@ mod tests {
     #[test]
     fn the_source_is_the_cancellation_only_when_one_was_delivered() {
         assert!(TimeoutError::new(None).source().is_some());
-        assert!(TimeoutError::waited(Duration::from_secs(1)).source().is_none());
+        assert!(TimeoutError::waited(Duration::from_secs(1))
+            .source()
+            .is_none());
     }
 }
