@@ -46,6 +46,7 @@ pub mod debug;
 pub mod event_loop;
 pub mod future;
 mod loom;
+pub mod net;
 pub mod queue;
 mod reactor;
 mod runner;
