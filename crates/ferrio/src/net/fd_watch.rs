@@ -61,7 +61,7 @@ struct Watch {
 /// })
 /// .unwrap();
 /// ```
-pub fn add_reader(fd: impl AsRawFd, callback: impl FnMut() + 'static) -> io::Result<()> {
+pub fn add_reader(fd: &impl AsRawFd, callback: impl FnMut() + 'static) -> io::Result<()> {
     add(fd.as_raw_fd(), Direction::Read, Box::new(callback))
 }
 
@@ -72,20 +72,20 @@ pub fn add_reader(fd: impl AsRawFd, callback: impl FnMut() + 'static) -> io::Res
 /// # Errors
 ///
 /// As [`add_reader`].
-pub fn add_writer(fd: impl AsRawFd, callback: impl FnMut() + 'static) -> io::Result<()> {
+pub fn add_writer(fd: &impl AsRawFd, callback: impl FnMut() + 'static) -> io::Result<()> {
     add(fd.as_raw_fd(), Direction::Write, Box::new(callback))
 }
 
 /// Stops watching `fd` for reading: asyncio's `loop.remove_reader(fd)`.
 /// Returns whether a reader was installed. A call already queued does not
 /// run.
-pub fn remove_reader(fd: impl AsRawFd) -> bool {
+pub fn remove_reader(fd: &impl AsRawFd) -> bool {
     remove(fd.as_raw_fd(), Direction::Read)
 }
 
 /// Stops watching `fd` for writing: asyncio's `loop.remove_writer(fd)`.
 /// Returns whether a writer was installed.
-pub fn remove_writer(fd: impl AsRawFd) -> bool {
+pub fn remove_writer(fd: &impl AsRawFd) -> bool {
     remove(fd.as_raw_fd(), Direction::Write)
 }
 
