@@ -50,6 +50,7 @@ pub mod net;
 pub mod queue;
 mod reactor;
 mod runner;
+pub mod stream;
 pub mod sync;
 pub mod task;
 pub mod task_group;
