@@ -129,10 +129,6 @@ impl StreamReader {
         }
     }
 
-    pub(crate) fn conn(&self) -> Option<&Rc<Conn>> {
-        self.conn.as_ref()
-    }
-
     /// A handle that feeds this reader: asyncio's `feed_data`, `feed_eof`,
     /// `set_exception`, callable while a read is waiting.
     pub fn feeder(&self) -> StreamFeeder {
@@ -148,7 +144,8 @@ impl StreamReader {
 
     /// Whether EOF was seen and the buffer is empty: asyncio's `at_eof()`.
     pub fn at_eof(&self) -> bool {
-        self.shared.eof.get() && self.shared.buf.borrow().is_empty()
+        let eof = self.shared.eof.get() || self.conn.as_ref().is_some_and(|c| c.is_released());
+        eof && self.shared.buf.borrow().is_empty()
     }
 
     /// The stream's failure, if it failed: asyncio's `exception()`.
