@@ -9,6 +9,10 @@ use std::pin::Pin;
 
 use ferrio::stream::{self, ReadError, StreamReader, StreamWriter, WriteError};
 
+#[cfg(feature = "tls")]
+#[path = "support/tls_certs.rs"]
+mod tls_certs;
+
 pub type Pair = (StreamReader, StreamWriter);
 pub type Open = Pin<Box<dyn Future<Output = (Pair, Pair)>>>;
 
@@ -106,4 +110,31 @@ async fn contract_on_unix_sockets() {
 #[ferrio::test]
 async fn contract_on_any_futures_io_stream() {
     contract(generic).await;
+}
+
+/// Two ends over TLS (rustls, ring) on 127.0.0.1.
+#[cfg(feature = "tls")]
+pub fn tls() -> Open {
+    Box::pin(async {
+        let configs = tls_certs::configs();
+        let listener = ferrio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = ferrio::spawn(async move {
+            stream::open_connection_tls(addr, "localhost", configs.client)
+                .await
+                .unwrap()
+        });
+        let (server, _) = listener.accept().await.unwrap();
+        let (mut reader, writer) = stream::from_tcp(server);
+        stream::start_tls_server(&mut reader, &writer, configs.server)
+            .await
+            .unwrap();
+        (client.await.unwrap(), (reader, writer))
+    })
+}
+
+#[cfg(feature = "tls")]
+#[ferrio::test]
+async fn contract_on_tls() {
+    contract(tls).await;
 }

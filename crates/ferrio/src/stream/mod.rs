@@ -49,8 +49,13 @@ mod error;
 pub(crate) mod framing;
 mod reader;
 mod server;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub(crate) mod transport;
 mod writer;
+
+#[cfg(feature = "tls")]
+pub use tls::{open_connection_tls, start_tls, start_tls_server};
 
 pub use connection::{
     from_io, from_tcp, from_tcp_with, from_unix, open_connection, open_connection_with,

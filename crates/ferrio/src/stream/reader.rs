@@ -129,6 +129,16 @@ impl StreamReader {
         }
     }
 
+    /// Whether the reader reads from `conn`.
+    pub(crate) fn same_conn(&self, conn: &Rc<Conn>) -> bool {
+        self.conn.as_ref().is_some_and(|c| Rc::ptr_eq(c, conn))
+    }
+
+    /// Removes and returns everything buffered.
+    pub(crate) fn take_buffered(&mut self) -> Vec<u8> {
+        self.shared.buf.borrow_mut().take_all()
+    }
+
     /// A handle that feeds this reader: asyncio's `feed_data`, `feed_eof`,
     /// `set_exception`, callable while a read is waiting.
     pub fn feeder(&self) -> StreamFeeder {

@@ -309,6 +309,19 @@ impl StreamWriter {
         }
     }
 
+    /// Waits until every buffered byte was handed to the transport.
+    pub(crate) async fn flush_all(&self) -> Result<(), WriteError> {
+        let (high, low) = self.write_buffer_limits();
+        self.set_write_buffer_limits(0, Some(0));
+        let drained = self.drain().await;
+        self.set_write_buffer_limits(high, Some(low));
+        drained?;
+        while self.state.flushing.get() {
+            crate::time::yield_now().await?;
+        }
+        self.failed()
+    }
+
     /// Sends EOF once the buffer is flushed (a half-close: the peer reads
     /// EOF, and this side can still read): asyncio's `write_eof()`.
     /// Further writes fail with [`WriteError::Closed`].
