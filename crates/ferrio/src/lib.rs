@@ -50,6 +50,7 @@ pub mod net;
 pub mod queue;
 mod reactor;
 mod runner;
+pub mod signal;
 pub mod stream;
 pub mod sync;
 pub mod task;
@@ -78,6 +79,7 @@ pub mod __private {
     pub fn block_on_main<F: Future>(future: F) -> F::Output {
         match crate::run(future) {
             Ok(output) => output,
+            Err(crate::RunError::Interrupted) => std::process::exit(130),
             Err(e) => {
                 eprintln!("error: {e}");
                 std::process::exit(1);

@@ -54,6 +54,8 @@ pub fn run<F: Future>(future: F) -> Result<F::Output, RunError> {
 /// ```
 pub struct Runner {
     event_loop: EventLoop,
+    sigint: bool,
+    dump_on_sigusr1: bool,
 }
 
 impl Runner {
@@ -68,7 +70,27 @@ impl Runner {
 
     /// A runner on a loop you built (for instance with a virtual clock).
     pub fn with_loop(event_loop: EventLoop) -> Runner {
-        Runner { event_loop }
+        Runner {
+            event_loop,
+            sigint: true,
+            dump_on_sigusr1: false,
+        }
+    }
+
+    /// Whether `run` handles Ctrl-C (on by default, on the main thread
+    /// only, and only if nothing else handles `SIGINT`): the first `SIGINT`
+    /// cancels the main task — its cleanup runs — and `run` returns
+    /// [`RunError::Interrupted`]; a second one exits at once with code 130.
+    pub fn handle_sigint(mut self, on: bool) -> Runner {
+        self.sigint = on;
+        self
+    }
+
+    /// Whether `SIGUSR1` prints [`debug::dump()`](crate::debug::dump) to
+    /// standard error while `run` runs (off by default).
+    pub fn dump_on_sigusr1(mut self, on: bool) -> Runner {
+        self.dump_on_sigusr1 = on;
+        self
     }
 
     /// Runs `future` to completion on the runner's loop.
@@ -78,7 +100,14 @@ impl Runner {
     /// As [`EventLoop::run_until_complete`].
     #[track_caller]
     pub fn run<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
-        self.event_loop.run_until_complete(future)
+        let interrupted = crate::signal::sigint::Interrupted::default();
+        let dump = self.dump_on_sigusr1.then_some(print_dump as fn());
+        let guarded = crate::signal::sigint::guard_main(future, self.sigint, dump, &interrupted);
+        let output = self.event_loop.run_until_complete(guarded);
+        match interrupted.get() {
+            true => Err(RunError::Interrupted),
+            false => output,
+        }
     }
 
     /// A handle to the runner's loop.
@@ -123,6 +152,10 @@ impl Runner {
         crate::blocking::shutdown_default_pool(self.event_loop.inner());
         self.event_loop.close()
     }
+}
+
+fn print_dump() {
+    eprintln!("{}", crate::debug::dump());
 }
 
 impl Drop for Runner {

@@ -21,6 +21,9 @@ pub enum RunError {
     Cancelled(Cancelled),
     /// Setting up the loop's OS resources failed.
     Io(io::Error),
+    /// Ctrl-C (`SIGINT`) interrupted the run: the main task was cancelled
+    /// and its cleanup ran. Exit with code 130, as a shell does.
+    Interrupted,
 }
 
 impl fmt::Display for RunError {
@@ -36,6 +39,7 @@ impl fmt::Display for RunError {
             }
             RunError::Cancelled(c) => write!(f, "the main task was cancelled ({c})"),
             RunError::Io(e) => write!(f, "cannot set up the event loop: {e}"),
+            RunError::Interrupted => f.write_str("interrupted by SIGINT (Ctrl-C)"),
         }
     }
 }
