@@ -47,6 +47,7 @@ pub mod event_loop;
 pub mod future;
 mod loom;
 pub mod net;
+pub mod process;
 pub mod queue;
 mod reactor;
 mod runner;

@@ -4,7 +4,7 @@
 #![allow(unsafe_code)]
 
 use std::io;
-use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
 use rustix::event::{PollFd, PollFlags};
 
@@ -57,6 +57,28 @@ pub(crate) fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
         let _ = pid;
         Err(io::ErrorKind::Unsupported.into())
     }
+}
+
+/// Puts `fd` (a pipe end) in non-blocking mode.
+pub(crate) fn set_nonblocking(fd: impl AsFd) -> io::Result<()> {
+    rustix::io::ioctl_fionbio(fd, true)?;
+    Ok(())
+}
+
+/// Sends signal `sig` to process `pid`.
+pub(crate) fn send_signal(pid: u32, sig: i32) -> io::Result<()> {
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let sig = rustix::process::Signal::from_named_raw(sig).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{sig} is not a signal to send"),
+        )
+    })?;
+    rustix::process::kill_process(pid, sig)?;
+    Ok(())
 }
 
 /// Pins the calling thread to CPU `cpu`.

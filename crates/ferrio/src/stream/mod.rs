@@ -44,7 +44,7 @@
 //! ```
 
 mod buffer;
-mod connection;
+pub(crate) mod connection;
 mod error;
 pub(crate) mod framing;
 mod reader;
