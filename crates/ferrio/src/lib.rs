@@ -42,6 +42,7 @@
 
 pub mod blocking;
 pub mod combinators;
+pub mod cores;
 pub mod debug;
 pub mod event_loop;
 pub mod future;
@@ -60,6 +61,7 @@ pub mod time;
 
 pub use blocking::{run_in_executor, to_thread};
 pub use combinators::{as_completed, gather, gather_settled, wait, ReturnWhen};
+pub use cores::run_on_cores;
 pub use event_loop::{
     CallbackHandle, EventLoop, Handle, RunError, SpawnError, ThreadsafeHandle, TimerHandle,
 };
