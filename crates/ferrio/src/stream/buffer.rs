@@ -5,8 +5,10 @@
 //! needs no zeroing; consumed space at the front is reclaimed by moving
 //! the rest down when more room is needed.
 
-/// How much room a read from the transport gets at least.
-pub(crate) const READ_CHUNK: usize = 64 * 1024;
+/// How much room a read from the transport gets at least: small, so that
+/// ten thousand idle connections cost little; the buffer doubles when the
+/// data a read waits for does not fit.
+pub(crate) const MIN_ROOM: usize = 8 * 1024;
 
 #[derive(Default)]
 pub(crate) struct ReadBuffer {
@@ -65,8 +67,8 @@ impl ReadBuffer {
         self.commit(bytes.len());
     }
 
-    /// Room for at least `min` more bytes (and at least [`READ_CHUNK`] when
-    /// the buffer has to move or grow), past the data.
+    /// Room for at least `min` more bytes past the data, moving the data
+    /// to the front or doubling the buffer if needed.
     pub(crate) fn spare(&mut self, min: usize) -> &mut [u8] {
         if self.data.len() - self.end < min {
             // Reclaim the consumed front first.
@@ -76,7 +78,7 @@ impl ReadBuffer {
                 self.start = 0;
             }
             if self.data.len() - self.end < min {
-                let want = (self.end + min.max(READ_CHUNK)).max(self.data.len() * 2);
+                let want = (self.end + min).max(self.data.len() * 2);
                 self.data.resize(want, 0);
             }
         }

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::buffer::{ReadBuffer, READ_CHUNK};
+use super::buffer::{ReadBuffer, MIN_ROOM};
 use super::error::{IncompleteRead, LimitOverrun, ReadError, StreamError};
 use super::framing::{self, Scan};
 use super::transport::Conn;
@@ -47,8 +47,8 @@ impl Shared {
 /// that is cancelled, or whose future is dropped, leaves every byte that
 /// arrived in the buffer for the next read.
 ///
-/// Bytes are read from the transport only while a read needs them, at most
-/// 64 KiB at a time, so a reader that stops reading applies backpressure
+/// Bytes are read from the transport only while a read needs them, into
+/// the room the buffer has (8 KiB at first, doubling as needed), so a reader that stops reading applies backpressure
 /// to the peer; `readuntil`/`readline` give up with
 /// [`ReadError::LimitOverrun`] once the separator is not within the
 /// limit, so memory stays bounded by the limit plus one read.
@@ -209,7 +209,7 @@ impl StreamReader {
                 Some(transport) => {
                     let polled = {
                         let mut buf = self.shared.buf.borrow_mut();
-                        let spare = buf.spare(READ_CHUNK / 4);
+                        let spare = buf.spare(MIN_ROOM);
                         match transport.poll_read(cx, spare) {
                             Poll::Ready(Ok(n)) => {
                                 buf.commit(n);
