@@ -39,26 +39,46 @@ where
         self.source.into_inner()
     }
 
+    /// A read that fills only part of `buf` drained the socket (the
+    /// kernel gave all it had), so the readiness is cleared at once: the
+    /// next read parks without a `WouldBlock` system call, as tokio does.
+    /// A byte arriving later raises a new edge.
     #[inline]
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        poll_io(&self.source, Direction::Read, cx, "socket read", |mut s| {
+        let len = buf.len();
+        let polled = poll_io(&self.source, Direction::Read, cx, "socket read", |mut s| {
             s.read(buf)
-        })
+        });
+        if let Poll::Ready(Ok(n)) = polled {
+            if n > 0 && n < len {
+                self.source.clear_ready_hint(Direction::Read);
+            }
+        }
+        polled
     }
 
+    /// A write that takes only part of `buf` filled the socket buffer, so
+    /// the readiness is cleared at once (as in [`poll_read`](Self::poll_read)).
     #[inline]
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        poll_io(
+        let len = buf.len();
+        let polled = poll_io(
             &self.source,
             Direction::Write,
             cx,
             "socket write",
             |mut s| s.write(buf),
-        )
+        );
+        if let Poll::Ready(Ok(n)) = polled {
+            if n > 0 && n < len {
+                self.source.clear_ready_hint(Direction::Write);
+            }
+        }
+        polled
     }
 
     pub(crate) fn poll_write_vectored(

@@ -220,6 +220,10 @@ impl TcpStream {
 
     /// Reads what is available now, never waiting.
     ///
+    /// Readiness is what the loop last learnt from the OS: bytes that
+    /// arrived after a read that drained the socket show up once the loop
+    /// has polled again (await [`readable`](Self::readable)).
+    ///
     /// # Errors
     ///
     /// `WouldBlock` if nothing is, or the OS's.

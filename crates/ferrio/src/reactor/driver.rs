@@ -67,9 +67,7 @@ impl Driver {
     pub(super) fn dispatch(&self, event: &mio::event::Event, woken: &mut Vec<Wake>) {
         let sources = self.sources.borrow();
         if let Some(io) = sources.get(event.token().0) {
-            let readable = event.is_readable() || event.is_read_closed() || event.is_error();
-            let writable = event.is_writable() || event.is_write_closed() || event.is_error();
-            io.set_ready(readable, writable, woken);
+            io.set_ready(event, woken);
         }
     }
 

@@ -20,7 +20,11 @@
 //! `WouldBlock` the mark is cleared and the waker parked, and the next edge
 //! sets the mark again and wakes it. Readiness starts *set* (optimistic):
 //! the first operation tries at once instead of waiting for an event, and
-//! a source that is not ready costs one `WouldBlock`. Readiness is a hint:
+//! a source that is not ready costs one `WouldBlock`. A read (or write)
+//! that moves less than asked clears the mark too, without the
+//! `WouldBlock`: the buffer was drained (full), as tokio assumes on epoll
+//! and kqueue. A reported close or error is final and never cleared that
+//! way — its edge will not come again. Readiness is a hint:
 //! a stale mark only costs a spurious attempt, so slab keys are reused
 //! without generations.
 //!

@@ -13,9 +13,23 @@ pub(crate) enum Direction {
 
 const READ: u8 = 1;
 const WRITE: u8 = 2;
+/// The peer closed its side, or the socket failed: final, so a read (or
+/// write) will not block again. Kept when a partial operation clears the
+/// plain bit (see [`ScheduledIo::clear_ready_hint`]).
+const READ_CLOSED: u8 = 4;
+const WRITE_CLOSED: u8 = 8;
 
 impl Direction {
-    fn bit(self) -> u8 {
+    /// The bits that make the direction ready.
+    fn bits(self) -> u8 {
+        match self {
+            Direction::Read => READ | READ_CLOSED,
+            Direction::Write => WRITE | WRITE_CLOSED,
+        }
+    }
+
+    /// The bit a partial operation may clear.
+    fn plain(self) -> u8 {
         match self {
             Direction::Read => READ,
             Direction::Write => WRITE,
@@ -76,12 +90,21 @@ impl ScheduledIo {
 
     #[inline]
     pub(crate) fn is_ready(&self, dir: Direction) -> bool {
-        self.ready.get() & dir.bit() != 0
+        self.ready.get() & dir.bits() != 0
     }
 
+    /// The OS said `WouldBlock`: the direction is not ready at all.
     #[inline]
     pub(crate) fn clear_ready(&self, dir: Direction) {
-        self.ready.set(self.ready.get() & !dir.bit());
+        self.ready.set(self.ready.get() & !dir.bits());
+    }
+
+    /// A partial read or write showed the buffer drained (or full), but a
+    /// close or error already reported stays: no further edge would come
+    /// for it.
+    #[inline]
+    pub(crate) fn clear_ready_hint(&self, dir: Direction) {
+        self.ready.set(self.ready.get() & !dir.plain());
     }
 
     /// Parks `waker` for `dir`, replacing the previous waiter (one per
@@ -103,14 +126,24 @@ impl ScheduledIo {
         };
     }
 
-    pub(super) fn set_ready(&self, readable: bool, writable: bool, woken: &mut Vec<Wake>) {
+    pub(super) fn set_ready(&self, event: &mio::event::Event, woken: &mut Vec<Wake>) {
         let mut bits = 0;
-        if readable {
+        if event.is_readable() {
             bits |= READ;
+        }
+        if event.is_read_closed() || event.is_error() {
+            bits |= READ_CLOSED;
+        }
+        if event.is_writable() {
+            bits |= WRITE;
+        }
+        if event.is_write_closed() || event.is_error() {
+            bits |= WRITE_CLOSED;
+        }
+        if bits & (READ | READ_CLOSED) != 0 {
             Self::collect(&self.reader, woken);
         }
-        if writable {
-            bits |= WRITE;
+        if bits & (WRITE | WRITE_CLOSED) != 0 {
             Self::collect(&self.writer, woken);
         }
         self.ready.set(self.ready.get() | bits);

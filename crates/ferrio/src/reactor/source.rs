@@ -108,6 +108,13 @@ impl<T: AsRawFd> IoSource<T> {
     pub(crate) fn clear_ready(&self, dir: Direction) {
         self.sched.clear_ready(dir);
     }
+
+    /// Forgets the plain readiness of `dir` after a partial read or write
+    /// (the buffer is drained or full); a reported close or error stays.
+    #[inline]
+    pub(crate) fn clear_ready_hint(&self, dir: Direction) {
+        self.sched.clear_ready_hint(dir);
+    }
 }
 
 impl<T: AsRawFd> Drop for IoSource<T> {
