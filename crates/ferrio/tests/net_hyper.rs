@@ -85,7 +85,7 @@ async fn hyper_http1_client_and_server_run_on_ferrio() {
     let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo(stream))
         .await
         .unwrap();
-    let driver = ferrio::spawn(async move { conn.await });
+    let driver = ferrio::spawn(conn);
     let response = sender
         .send_request(
             Request::get("/hello")

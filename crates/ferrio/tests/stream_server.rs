@@ -69,7 +69,7 @@ async fn start_unix_server_echoes_lines() {
         &path,
     )
     .unwrap();
-    assert_eq!(server.unix_sockets(), [path.clone()]);
+    assert_eq!(server.unix_sockets(), std::slice::from_ref(&path));
     let (mut reader, writer) = stream::open_unix_connection(&path).await.unwrap();
     writer.write(b"over unix\n").unwrap();
     assert_eq!(reader.readline().await.unwrap(), b"over unix\n");

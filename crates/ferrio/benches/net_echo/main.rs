@@ -33,6 +33,9 @@ use ferrio::stream::{ServerOptions, StreamReader, StreamWriter};
 
 const CONNECTIONS: usize = 100;
 
+/// Starts a server.
+type Starter = Box<dyn Fn() -> Running>;
+
 /// A running server, the threads it runs on, and how to stop it.
 struct Running {
     addr: SocketAddr,
@@ -343,7 +346,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let python = python_with_uvloop();
-    let mut servers: Vec<(&str, Box<dyn Fn() -> Running>)> = vec![
+    let mut servers: Vec<(&str, Starter)> = vec![
         ("ferrio", Box::new(|| ferrio_server(false))),
         ("ferrio streams", Box::new(|| ferrio_server(true))),
         ("tokio", Box::new(tokio_server)),

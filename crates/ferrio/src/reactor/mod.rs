@@ -106,3 +106,45 @@ impl Reactor {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsRawFd;
+    use std::rc::Rc;
+
+    use super::Direction;
+
+    #[test]
+    fn sources_and_watches_deregister() {
+        crate::EventLoop::new()
+            .unwrap()
+            .run_until_complete(async {
+                let driver = crate::net::io::driver().unwrap();
+                let before = driver.len();
+                let listener = crate::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                assert_eq!(driver.len(), before + 1);
+                drop(listener);
+                assert_eq!(driver.len(), before);
+
+                // One registration for both directions of a watched fd.
+                let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+                let fd = a.as_raw_fd();
+                assert!(!driver
+                    .watch_fd(fd, Direction::Read, Rc::new(|| {}))
+                    .unwrap());
+                assert!(!driver
+                    .watch_fd(fd, Direction::Write, Rc::new(|| {}))
+                    .unwrap());
+                assert!(driver
+                    .watch_fd(fd, Direction::Read, Rc::new(|| {}))
+                    .unwrap());
+                assert_eq!(driver.len(), before + 1);
+                assert!(driver.unwatch_fd(fd, Direction::Read));
+                assert_eq!(driver.len(), before + 1);
+                assert!(driver.unwatch_fd(fd, Direction::Write));
+                assert!(!driver.unwatch_fd(fd, Direction::Write));
+                assert_eq!(driver.len(), before);
+            })
+            .unwrap();
+    }
+}

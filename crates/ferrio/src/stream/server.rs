@@ -450,9 +450,6 @@ async fn accept_loop<H, F>(
             }
         }
     }
-    if let Listener::Unix(_, path) = &listener {
-        let _ = path;
-    }
     drop(listener);
 }
 
@@ -496,12 +493,10 @@ fn spawn_connection<H, F>(
         let writer = StreamWriter::new(conn);
         handler(reader, writer).await;
     });
-    match spawned {
-        Ok(task) => {
-            server.connections.borrow_mut().insert(id, (*task).clone());
-            task.detach();
-        }
-        // The loop is closing: the connection is dropped (closed).
-        Err(_) => {}
+    // A failed spawn means the loop is closing: the connection is dropped
+    // (closed).
+    if let Ok(task) = spawned {
+        server.connections.borrow_mut().insert(id, (*task).clone());
+        task.detach();
     }
 }
