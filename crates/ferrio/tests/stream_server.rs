@@ -373,3 +373,45 @@ async fn readexactly_at_eof_over_tcp() {
     server.close();
     server.wait_closed().await.unwrap();
 }
+
+// A server closed before its accept task ever ran, and a writer whose
+// flusher is cancelled before it runs, still finish what they started.
+#[ferrio::test]
+async fn cancelled_before_running_server_and_flusher_do_not_hang() {
+    let server = echo_server().await;
+    server.close();
+    server.wait_closed().await.unwrap();
+
+    // A server that reads and discards everything.
+    let server = stream::start_server(
+        |mut reader: StreamReader, _writer: StreamWriter| async move {
+            let mut buf = vec![0; 65536];
+            while let Ok(n) = reader.read_into(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        },
+        "127.0.0.1:0",
+    )
+    .await
+    .unwrap();
+    let (_reader, writer) = stream::open_connection(server.sockets()[0]).await.unwrap();
+    writer.set_write_buffer_limits(0, Some(0));
+    writer.write(&vec![1u8; 8 << 20]).unwrap();
+    assert!(writer.write_buffer_size() > 0);
+    // The flusher task exists now: cancel it before it ever runs.
+    let flushers: Vec<_> = ferrio::task::all()
+        .into_iter()
+        .filter(|t| &*t.name() == "ferrio.stream.flush")
+        .collect();
+    assert_eq!(flushers.len(), 1);
+    flushers[0].cancel();
+    // The bytes still go out.
+    writer.drain().await.unwrap();
+    assert_eq!(writer.write_buffer_size(), 0);
+    writer.close();
+    writer.wait_closed().await.unwrap();
+    server.close();
+    server.wait_closed().await.unwrap();
+}

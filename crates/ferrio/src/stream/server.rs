@@ -267,16 +267,20 @@ impl Server {
                 Listener::Tcp(l) => format!("ferrio.server accept {}", l.local_addr()?),
                 Listener::Unix(_, p) => format!("ferrio.server accept {}", p.display()),
             };
+            // Counted before the spawn and uncounted by the guard the task
+            // owns: a task cancelled before it first runs is dropped
+            // unpolled, and its guard with it.
+            inner.accept_loops.set(inner.accept_loops.get() + 1);
+            let guard = AcceptGuard(inner.clone());
             let task = crate::task::Builder::new()
                 .name(name)
                 .spawn(accept_loop(
                     listener,
                     handler.clone(),
-                    inner.clone(),
+                    guard,
                     options.clone(),
                 ))
                 .map_err(io::Error::other)?;
-            inner.accept_loops.set(inner.accept_loops.get() + 1);
             inner.accepting.borrow_mut().push((*task).clone());
             task.detach();
         }
@@ -420,13 +424,13 @@ impl Drop for AcceptGuard {
 async fn accept_loop<H, F>(
     listener: Listener,
     handler: Rc<H>,
-    server: Rc<Inner>,
+    guard: AcceptGuard,
     options: ServerOptions,
 ) where
     H: Fn(StreamReader, StreamWriter) -> F + 'static,
     F: Future + 'static,
 {
-    let _guard = AcceptGuard(server.clone());
+    let server = guard.0.clone();
     loop {
         match listener.accept().await {
             Ok((transport, peer)) => {

@@ -107,9 +107,53 @@ impl State {
     }
 }
 
+/// Marks the flusher gone when its task ends — also when it is dropped
+/// before it first runs (cancelled at once, or the loop closing).
+/// A flusher dropped before it ever ran (its task was cancelled at once)
+/// starts another while work remains, so that `drain` and `wait_closed`
+/// never wait for a flusher that is gone.
+struct Flushing {
+    state: Rc<State>,
+    started: bool,
+}
+
+impl Drop for Flushing {
+    fn drop(&mut self) {
+        let state = &self.state;
+        state.flushing.set(false);
+        let work_left =
+            state.pending() > 0 || (state.ending.get() != Ending::Open && !state.ended.get());
+        if !self.started && work_left && state.error.borrow().is_none() {
+            ensure_flusher(state);
+        }
+    }
+}
+
+/// Starts the flusher task unless it runs.
+fn ensure_flusher(state: &Rc<State>) {
+    if state.flushing.get() {
+        return;
+    }
+    state.flushing.set(true);
+    let spawned = crate::task::Builder::new()
+        .name("ferrio.stream.flush")
+        .spawn(flush(Flushing {
+            state: state.clone(),
+            started: false,
+        }));
+    match spawned {
+        Ok(task) => task.detach(),
+        // The loop is closing; the dropped future's guard cleared
+        // `flushing` (and could not start another).
+        Err(e) => state.fail(io::Error::other(e)),
+    }
+}
+
 /// The flusher task: sends the buffer, then carries out `write_eof` or
 /// `close`.
-async fn flush(state: Rc<State>) {
+async fn flush(mut flushing: Flushing) {
+    flushing.started = true;
+    let state = flushing.state.clone();
     let result = poll_fn(|cx| state.poll_flush_buffer(cx)).await;
     let result = match result {
         Ok(()) if state.ending.get() != Ending::Open && !state.ended.get() => {
@@ -120,7 +164,7 @@ async fn flush(state: Rc<State>) {
         }
         other => other,
     };
-    state.flushing.set(false);
+    drop(flushing);
     match result {
         Ok(()) => match state.ending.get() {
             Ending::Open => {}
@@ -266,21 +310,7 @@ impl StreamWriter {
     }
 
     fn ensure_flusher(&self) {
-        let state = &self.state;
-        if state.flushing.get() {
-            return;
-        }
-        state.flushing.set(true);
-        let spawned = crate::task::Builder::new()
-            .name("ferrio.stream.flush")
-            .spawn(flush(state.clone()));
-        match spawned {
-            Ok(task) => task.detach(),
-            Err(e) => {
-                state.flushing.set(false);
-                state.fail(io::Error::other(e));
-            }
-        }
+        ensure_flusher(&self.state);
     }
 
     /// Waits while the buffer is above the high-water mark, until it is
