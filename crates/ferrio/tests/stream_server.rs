@@ -415,3 +415,19 @@ async fn cancelled_before_running_server_and_flusher_do_not_hang() {
     server.close();
     server.wait_closed().await.unwrap();
 }
+
+// `write` is no await: it never consumes a pending cancellation, which
+// stays for the next await that suspends.
+#[ferrio::test]
+async fn write_leaves_a_pending_cancellation_for_the_next_await() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (_reader, writer) = stream::open_connection(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (_peer, _) = listener.accept().unwrap();
+    ferrio::task::current().unwrap().cancel();
+    // Far more than the socket takes: the fast path meets WouldBlock.
+    writer.write(&vec![0u8; 16 << 20]).unwrap();
+    let err = writer.drain().await.unwrap_err();
+    assert!(err.is_cancelled(), "{err:?}");
+}

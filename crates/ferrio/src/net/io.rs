@@ -56,12 +56,34 @@ pub(crate) fn poll_ready<T: AsRawFd>(
     }
 }
 
+thread_local! {
+    /// Set while I/O is attempted outside an await (a `StreamWriter::write`
+    /// trying the socket first): that is no cancellation point.
+    static NO_CANCEL_POINT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` — I/O polled with a no-op waker from synchronous code —
+/// without delivering a pending cancellation: it stays for the next real
+/// await.
+pub(crate) fn outside_await<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            NO_CANCEL_POINT.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(NO_CANCEL_POINT.with(|c| c.replace(true)));
+    f()
+}
+
 /// The task is about to suspend on I/O: deliver a pending cancellation
 /// instead, or note what it waits on.
 #[inline]
 pub(crate) fn pending<R>(what: &'static str) -> Poll<io::Result<R>> {
-    if let Some(c) = take_pending_cancel() {
-        return Poll::Ready(Err(cancelled_error(c)));
+    if !NO_CANCEL_POINT.with(|c| c.get()) {
+        if let Some(c) = take_pending_cancel() {
+            return Poll::Ready(Err(cancelled_error(c)));
+        }
     }
     note_wait(what);
     Poll::Pending

@@ -234,9 +234,12 @@ impl StreamReader {
                                 }
                             }));
                         }
-                        // The transport delivered no cancellation: it is
-                        // not a ferrio socket, or the task is not cancelled.
+                        // A ferrio socket delivered a pending cancellation
+                        // already; another transport cannot: look here.
                         Poll::Pending => {
+                            if let Some(c) = take_pending_cancel() {
+                                return Poll::Ready(Err(ReadError::Cancelled(c)));
+                            }
                             conn.park_reader(cx.waker());
                             *self.shared.waker.borrow_mut() = Some(cx.waker().clone());
                             note_wait("stream read");

@@ -88,7 +88,10 @@ impl State {
             if self.pending() == 0 {
                 self.buf.borrow_mut().clear();
                 self.sent.set(0);
-                return transport.poll_flush(cx);
+                return match transport.poll_flush(cx) {
+                    Poll::Pending => crate::net::io::pending("stream flush"),
+                    ready => ready,
+                };
             }
             let polled = {
                 let buf = self.buf.borrow();
@@ -101,7 +104,9 @@ impl State {
                     self.update_pause();
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+                // A ferrio socket delivered a cancellation already; another
+                // transport cannot: look here.
+                Poll::Pending => return crate::net::io::pending("stream flush"),
             }
         }
     }
@@ -270,26 +275,42 @@ impl StreamWriter {
         if state.pending() == 0 && !state.flushing.get() {
             // Fast path: straight to the transport, as asyncio's transports
             // try `send` first.
+            // `write` is no await: a pending cancellation is left for the
+            // caller's next one.
             if let Some(transport) = state.conn.transport() {
                 let mut cx = Context::from_waker(Waker::noop());
-                while !rest.is_empty() {
-                    match transport.poll_write(&mut cx, rest) {
-                        Poll::Ready(Ok(0)) | Poll::Pending => break,
-                        Poll::Ready(Ok(n)) => rest = &rest[n..],
-                        Poll::Ready(Err(e)) if crate::net::is_cancelled(&e) => break,
-                        Poll::Ready(Err(e)) => {
-                            state.fail(e);
-                            return self.failed();
+                let outcome = crate::net::io::outside_await(|| {
+                    while !rest.is_empty() {
+                        match transport.poll_write(&mut cx, rest) {
+                            Poll::Ready(Ok(0)) | Poll::Pending => return Ok(false),
+                            Poll::Ready(Ok(n)) => rest = &rest[n..],
+                            Poll::Ready(Err(e)) => return Err(e),
                         }
+                    }
+                    // All taken: a TLS transport may still hold records.
+                    match transport.poll_flush(&mut cx) {
+                        Poll::Ready(Ok(())) => Ok(true),
+                        Poll::Pending => Ok(false),
+                        Poll::Ready(Err(e)) => Err(e),
+                    }
+                });
+                match outcome {
+                    Ok(true) => return Ok(()),
+                    Ok(false) => {}
+                    Err(e) => {
+                        state.fail(e);
+                        return self.failed();
                     }
                 }
             }
         }
+        // What the transport did not take (or did not flush yet) is the
+        // flusher's.
         if !rest.is_empty() {
             state.buf.borrow_mut().extend_from_slice(rest);
             state.update_pause();
-            self.ensure_flusher();
         }
+        self.ensure_flusher();
         Ok(())
     }
 
