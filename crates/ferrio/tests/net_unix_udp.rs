@@ -128,3 +128,24 @@ async fn a_cancelled_recv_takes_no_datagram() {
     let n = b.recv(&mut buf).await.unwrap();
     assert_eq!(&buf[..n], b"kept");
 }
+
+#[ferrio::test]
+async fn connected_datagram_sockets_speak_futures_io_one_datagram_per_call() {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    let (mut a, mut b) = UnixDatagram::pair().unwrap();
+    a.write_all(b"one").await.unwrap();
+    a.write_all(b"two").await.unwrap();
+    let mut buf = [0; 16];
+    let n = b.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"one");
+    let n = b.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"two");
+
+    let mut x = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut y = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    x.connect(y.local_addr().unwrap()).await.unwrap();
+    y.connect(x.local_addr().unwrap()).await.unwrap();
+    x.write_all(b"datagram").await.unwrap();
+    let n = y.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"datagram");
+}

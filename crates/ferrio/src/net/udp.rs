@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::addr::{lookup_host, ToSocketAddrs};
@@ -12,8 +13,9 @@ use crate::reactor::{Direction, IoSource};
 
 /// A UDP socket: asyncio's `create_datagram_endpoint`, as a socket.
 ///
-/// Datagram sockets keep message boundaries, so they offer `send`/`recv`
-/// rather than the byte-stream `AsyncRead`/`AsyncWrite` traits.
+/// Datagram sockets keep message boundaries: use `send`/`recv`. Connected,
+/// they also implement futures-io's `AsyncRead`/`AsyncWrite`, one datagram
+/// per call.
 ///
 /// ```
 /// use ferrio::net::UdpSocket;
@@ -210,5 +212,69 @@ impl fmt::Debug for UdpSocket {
         f.debug_struct("UdpSocket")
             .field("local", &self.local_addr().ok())
             .finish()
+    }
+}
+
+/// On a connected socket, one datagram per call: `poll_read` receives one
+/// (the part that does not fit is discarded), `poll_write` sends `buf` as
+/// one. For libraries written against the byte-stream traits; `close`
+/// does nothing.
+impl futures_io::AsyncRead for UdpSocket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        futures_io::AsyncRead::poll_read(Pin::new(&mut &*self), cx, buf)
+    }
+}
+
+impl futures_io::AsyncRead for &UdpSocket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        poll_io(&self.source, Direction::Read, cx, "udp recv", |s| {
+            s.recv(buf)
+        })
+    }
+}
+
+impl futures_io::AsyncWrite for UdpSocket {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        futures_io::AsyncWrite::poll_write(Pin::new(&mut &*self), cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl futures_io::AsyncWrite for &UdpSocket {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        poll_io(&self.source, Direction::Write, cx, "udp send", |s| {
+            s.send(buf)
+        })
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }

@@ -5,11 +5,14 @@ use std::future::poll_fn;
 use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use super::io::{poll_io, register};
 use crate::reactor::{Direction, IoSource};
 
-/// A Unix-domain datagram socket.
+/// A Unix-domain datagram socket. Connected, it also implements
+/// futures-io's `AsyncRead`/`AsyncWrite`, one datagram per call.
 ///
 /// ```
 /// use ferrio::net::UnixDatagram;
@@ -191,5 +194,77 @@ impl fmt::Debug for UnixDatagram {
         f.debug_struct("UnixDatagram")
             .field("local", &self.local_addr().ok())
             .finish()
+    }
+}
+
+/// On a connected socket, one datagram per call: `poll_read` receives one
+/// (the part that does not fit is discarded), `poll_write` sends `buf` as
+/// one. For libraries written against the byte-stream traits; `close`
+/// does nothing.
+impl futures_io::AsyncRead for UnixDatagram {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        futures_io::AsyncRead::poll_read(Pin::new(&mut &*self), cx, buf)
+    }
+}
+
+impl futures_io::AsyncRead for &UnixDatagram {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        poll_io(
+            &self.source,
+            Direction::Read,
+            cx,
+            "unix datagram recv",
+            |s| s.recv(buf),
+        )
+    }
+}
+
+impl futures_io::AsyncWrite for UnixDatagram {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        futures_io::AsyncWrite::poll_write(Pin::new(&mut &*self), cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl futures_io::AsyncWrite for &UnixDatagram {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        poll_io(
+            &self.source,
+            Direction::Write,
+            cx,
+            "unix datagram send",
+            |s| s.send(buf),
+        )
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
