@@ -32,7 +32,7 @@ fn child(scenario: &str) {
                 let worker = ferrio::spawn(async {
                     if ferrio::sleep(Duration::from_secs(3600)).await.is_err() {
                         // Async cleanup: it awaits.
-                        ferrio::sleep(Duration::from_millis(5)).await.ok();
+                        ferrio::yield_now().await.ok();
                         println!("worker cleanup done");
                     }
                 });
@@ -81,9 +81,11 @@ fn child(scenario: &str) {
                         })
                         .unwrap();
                     ferrio::yield_now().await.unwrap();
+                    // The Runner's dump handler was installed first: once
+                    // this stream sees the signal, the dump is printed.
+                    let mut usr1 = signal::signal(signal::SIGUSR1).unwrap();
                     signal::raise(signal::SIGUSR1).unwrap();
-                    // Let the loop read its self-pipe and run the handler.
-                    ferrio::sleep(Duration::from_millis(20)).await.unwrap();
+                    usr1.recv().await.unwrap();
                 })
                 .unwrap();
             runner.close().unwrap();
