@@ -35,9 +35,10 @@ RANKS = [
     ["event_loop", "task"],                     # 2-3. loop and task engine (one cycle, documented)
     ["time", "sync", "future", "blocking"],     # 4. primitives
     ["queue", "combinators", "task_group", "submit"],  # 4. primitives built on the ones above
-    ["net", "stream", "process", "signal", "cores"],   # 5. I/O and the OS
+    ["net", "stream", "process", "signal"],     # 5. I/O and the OS
     ["debug"],                                  # 6. diagnostics
     ["runner"],                                 # the entry point: uses every layer
+    ["cores"],                                  # one runner per core
 ]
 
 # Within a rank, which module may use which (a DAG).
@@ -50,8 +51,6 @@ ALLOWED_SAME_RANK = {
     ("process", "stream"),
     ("process", "net"),
     ("process", "signal"),
-    ("cores", "net"),
-    ("cores", "signal"),
     ("signal", "net"),
 }
 

@@ -42,13 +42,18 @@
 
 pub mod blocking;
 pub mod combinators;
+pub mod cores;
 pub mod debug;
 pub mod event_loop;
 pub mod future;
 mod loom;
+pub mod net;
+pub mod process;
 pub mod queue;
 mod reactor;
 mod runner;
+pub mod signal;
+pub mod stream;
 pub mod submit;
 pub mod sync;
 pub mod task;
@@ -57,6 +62,7 @@ pub mod time;
 
 pub use blocking::{run_in_executor, to_thread};
 pub use combinators::{as_completed, gather, gather_settled, wait, ReturnWhen};
+pub use cores::run_on_cores;
 pub use event_loop::{
     CallbackHandle, EventLoop, Handle, RunError, SpawnError, ThreadsafeHandle, TimerHandle,
 };
@@ -81,6 +87,7 @@ pub mod __private {
     pub fn block_on_main<F: Future>(future: F) -> F::Output {
         match crate::run(future) {
             Ok(output) => output,
+            Err(crate::RunError::Interrupted) => std::process::exit(130),
             Err(e) => {
                 eprintln!("error: {e}");
                 std::process::exit(1);

@@ -69,6 +69,8 @@ const SHUTDOWN_SLOW_REPORT: Duration = Duration::from_secs(1);
 pub struct Runner {
     event_loop: EventLoop,
     shutdown_grace: Option<Duration>,
+    sigint: bool,
+    dump_on_sigusr1: bool,
 }
 
 /// Configures a [`Runner`]: its loop and its shutdown grace period.
@@ -87,6 +89,8 @@ pub struct Runner {
 pub struct RunnerBuilder {
     event_loop: Option<EventLoop>,
     shutdown_grace: Option<Duration>,
+    sigint: bool,
+    dump_on_sigusr1: bool,
 }
 
 impl RunnerBuilder {
@@ -104,6 +108,22 @@ impl RunnerBuilder {
         self
     }
 
+    /// Whether `run` handles Ctrl-C (on by default, on the main thread
+    /// only, and only if nothing else handles `SIGINT`): the first `SIGINT`
+    /// cancels the main task — its cleanup runs — and `run` returns
+    /// [`RunError::Interrupted`]; a second one exits at once with code 130.
+    pub fn handle_sigint(mut self, on: bool) -> RunnerBuilder {
+        self.sigint = on;
+        self
+    }
+
+    /// Whether `SIGUSR1` prints [`debug::dump()`](crate::debug::dump) to
+    /// standard error while `run` runs (off by default).
+    pub fn dump_on_sigusr1(mut self, on: bool) -> RunnerBuilder {
+        self.dump_on_sigusr1 = on;
+        self
+    }
+
     /// Builds the runner.
     ///
     /// # Errors
@@ -118,6 +138,8 @@ impl RunnerBuilder {
         Ok(Runner {
             event_loop,
             shutdown_grace: self.shutdown_grace,
+            sigint: self.sigint,
+            dump_on_sigusr1: self.dump_on_sigusr1,
         })
     }
 }
@@ -137,6 +159,8 @@ impl Runner {
         Runner {
             event_loop,
             shutdown_grace: Some(DEFAULT_SHUTDOWN_GRACE),
+            sigint: true,
+            dump_on_sigusr1: false,
         }
     }
 
@@ -145,6 +169,8 @@ impl Runner {
         RunnerBuilder {
             event_loop: None,
             shutdown_grace: Some(DEFAULT_SHUTDOWN_GRACE),
+            sigint: true,
+            dump_on_sigusr1: false,
         }
     }
 
@@ -155,7 +181,14 @@ impl Runner {
     /// As [`EventLoop::run_until_complete`].
     #[track_caller]
     pub fn run<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
-        self.event_loop.run_until_complete(future)
+        let interrupted = crate::signal::sigint::Interrupted::default();
+        let dump = self.dump_on_sigusr1.then_some(print_dump as fn());
+        let guarded = crate::signal::sigint::guard_main(future, self.sigint, dump, &interrupted);
+        let output = self.event_loop.run_until_complete(guarded);
+        match interrupted.get() {
+            true => Err(RunError::Interrupted),
+            false => output,
+        }
     }
 
     /// A handle to the runner's loop.
@@ -306,6 +339,10 @@ fn report(inner: &Inner, kind: ExceptionKind, task: &TaskRef, what: String) {
     };
     let message = format!("Task '{}' (spawned at {}) {what}", info.name, info.location);
     inner.call_exception_handler(&ExceptionContext::new(kind, message, Some(info)));
+}
+
+fn print_dump() {
+    eprintln!("{}", crate::debug::dump());
 }
 
 impl Drop for Runner {

@@ -25,6 +25,9 @@ pub enum RunError {
     Setup(io::Error),
     /// Polling the OS for readiness failed while the loop ran.
     Poll(io::Error),
+    /// Ctrl-C (`SIGINT`) interrupted the run: the main task was cancelled
+    /// and its cleanup ran. Exit with code 130, as a shell does.
+    Interrupted,
 }
 
 impl fmt::Display for RunError {
@@ -44,6 +47,7 @@ impl fmt::Display for RunError {
                 "cannot set up the event loop: {e} (check the process's limit on open files)"
             ),
             RunError::Poll(e) => write!(f, "the event loop's OS poll failed while running: {e}"),
+            RunError::Interrupted => f.write_str("interrupted by SIGINT (Ctrl-C)"),
         }
     }
 }
@@ -54,7 +58,7 @@ impl std::error::Error for RunError {
             RunError::LoopClosed(e) => Some(e),
             RunError::Setup(e) | RunError::Poll(e) => Some(e),
             RunError::Cancelled(c) => Some(c),
-            RunError::AlreadyRunning | RunError::Stopped => None,
+            RunError::AlreadyRunning | RunError::Stopped | RunError::Interrupted => None,
         }
     }
 }

@@ -38,6 +38,10 @@ use crate::task::{self, TaskId};
 /// Jobs run between two non-blocking reactor polls while the loop is busy.
 const IO_POLL_INTERVAL: u32 = 61;
 
+/// How long an idle virtual-clock loop that just did I/O waits, in real
+/// time, for its readiness before jumping to the next deadline.
+const IO_SETTLE: Duration = Duration::from_millis(5);
+
 /// asyncio's default `slow_callback_duration`.
 pub(crate) const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
 
@@ -60,6 +64,8 @@ pub(crate) struct Inner {
     pub(crate) timers: RefCell<Timers>,
     pub(crate) clock: Clock,
     reactor: RefCell<Reactor>,
+    /// The reactor's registration side, for the I/O layer's sources.
+    pub(crate) io: Rc<crate::reactor::Driver>,
     pub(crate) remote: Arc<Remote>,
     pub(crate) tasks: TaskList,
     next_task_id: Cell<u64>,
@@ -107,6 +113,7 @@ impl Drop for ClockHold {
 impl Inner {
     pub(crate) fn new(virtual_clock: bool) -> io::Result<Rc<Inner>> {
         let (reactor, waker) = Reactor::new()?;
+        let io = reactor.driver().clone();
         let id = LoopId::next();
         // A failed wake means the reactor is gone: the loop is closing and
         // will not need the wake-up.
@@ -118,6 +125,7 @@ impl Inner {
             timers: RefCell::new(Timers::default()),
             clock: Clock::new(virtual_clock),
             reactor: RefCell::new(reactor),
+            io,
             remote,
             tasks: TaskList::default(),
             next_task_id: Cell::new(1),
@@ -266,7 +274,14 @@ impl Inner {
             Some(deadline) if self.clock.is_virtual() => {
                 // Idle with a virtual clock: take what is already there,
                 // and if that readies nothing, jump to the next deadline.
-                self.poll_io(Some(Duration::ZERO))?;
+                // I/O attempted since the last look may still be in the
+                // kernel (loopback data, a handshake): give it a moment.
+                let settle = if self.io.take_activity() {
+                    IO_SETTLE
+                } else {
+                    Duration::ZERO
+                };
+                self.poll_io(Some(settle))?;
                 if self.run_queue.borrow().is_empty() {
                     self.clock.advance_to(deadline);
                 }

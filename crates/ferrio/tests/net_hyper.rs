@@ -1,0 +1,138 @@
+//! hyper's http1 client and server on ferrio's `TcpStream`, through a
+//! small adapter from futures-io to hyper's `rt::Read`/`rt::Write`. No
+//! executor or timer is needed for http1: the connection futures are
+//! spawned as ferrio tasks (they need not be `Send`).
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use ferrio::net::{TcpListener, TcpStream};
+use futures_io::{AsyncRead, AsyncWrite};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+
+/// futures-io → hyper I/O.
+struct HyperIo<T>(T);
+
+impl<T: AsyncRead + Unpin> hyper::rt::Read for HyperIo<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        let mut tmp = [0u8; 16 * 1024];
+        let want = buf.remaining().min(tmp.len());
+        let n = std::task::ready!(Pin::new(&mut self.0).poll_read(cx, &mut tmp[..want]))?;
+        buf.put_slice(&tmp[..n]);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: AsyncWrite + Unpin> hyper::rt::Write for HyperIo<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_close(cx)
+    }
+}
+
+async fn handle(req: Request<Incoming>) -> Result<Response<Full<&'static [u8]>>, hyper::Error> {
+    match req.uri().path() {
+        "/hello" => Ok(Response::new(Full::new(&b"hello world"[..]))),
+        "/echo" => {
+            let body = req.into_body().collect().await?.to_bytes();
+            let leaked: &'static [u8] = Box::leak(body.to_vec().into_boxed_slice());
+            Ok(Response::new(Full::new(leaked)))
+        }
+        _ => Ok(Response::builder()
+            .status(404)
+            .body(Full::new(&b""[..]))
+            .unwrap()),
+    }
+}
+
+#[ferrio::test]
+async fn hyper_http1_client_and_server_run_on_ferrio() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = ferrio::spawn(async move {
+        for _ in 0..2 {
+            let (stream, _) = listener.accept().await.unwrap();
+            ferrio::spawn(async move {
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(HyperIo(stream), hyper::service::service_fn(handle))
+                    .await
+                    .unwrap();
+            })
+            .detach();
+        }
+    });
+
+    // Two requests on one keep-alive connection.
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo(stream))
+        .await
+        .unwrap();
+    let driver = ferrio::spawn(conn);
+    let response = sender
+        .send_request(
+            Request::get("/hello")
+                .header("host", "localhost")
+                .body(Full::new(&b""[..]))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&body[..], b"hello world");
+
+    let payload: &'static [u8] = Box::leak(vec![b'z'; 300_000].into_boxed_slice());
+    let response = sender
+        .send_request(
+            Request::post("/echo")
+                .header("host", "localhost")
+                .body(Full::new(payload))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body.len(), payload.len());
+    assert!(body.iter().all(|&b| b == b'z'));
+    drop(sender);
+    driver.await.unwrap().unwrap();
+
+    // A second connection: a 404.
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo(stream))
+        .await
+        .unwrap();
+    let driver = ferrio::spawn(conn);
+    let response = sender
+        .send_request(
+            Request::get("/missing")
+                .header("host", "localhost")
+                .body(Full::new(&b""[..]))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    drop(sender);
+    driver.await.unwrap().unwrap();
+    server.await.unwrap();
+}

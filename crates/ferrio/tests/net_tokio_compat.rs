@@ -1,0 +1,48 @@
+//! With the `tokio` feature, ferrio's sockets implement tokio's
+//! `AsyncRead`/`AsyncWrite`: a tokio-util codec (`LinesCodec` over
+//! `Framed`) runs on a ferrio `TcpStream` unchanged. Run with
+//! `cargo test -p ferrio --features tokio --test net_tokio_compat`.
+
+use std::future::poll_fn;
+use std::pin::Pin;
+
+use ferrio::net::{TcpListener, TcpStream};
+use futures_core::Stream;
+use futures_sink::Sink;
+use tokio_util::codec::{Framed, LinesCodec};
+
+async fn send(framed: &mut Framed<TcpStream, LinesCodec>, line: &str) {
+    poll_fn(|cx| Sink::<String>::poll_ready(Pin::new(&mut *framed), cx))
+        .await
+        .unwrap();
+    Sink::<String>::start_send(Pin::new(&mut *framed), line.to_owned()).unwrap();
+    poll_fn(|cx| Sink::<String>::poll_flush(Pin::new(&mut *framed), cx))
+        .await
+        .unwrap();
+}
+
+async fn next(framed: &mut Framed<TcpStream, LinesCodec>) -> Option<String> {
+    poll_fn(|cx| Pin::new(&mut *framed).poll_next(cx))
+        .await
+        .map(Result::unwrap)
+}
+
+#[ferrio::test]
+async fn a_tokio_util_codec_runs_on_ferrio() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = ferrio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut framed = Framed::new(stream, LinesCodec::new());
+        while let Some(line) = next(&mut framed).await {
+            send(&mut framed, &line.to_uppercase()).await;
+        }
+    });
+    let mut client = Framed::new(TcpStream::connect(addr).await.unwrap(), LinesCodec::new());
+    for word in ["tokio", "codecs", "on", "ferrio"] {
+        send(&mut client, word).await;
+        assert_eq!(next(&mut client).await.unwrap(), word.to_uppercase());
+    }
+    drop(client);
+    server.await.unwrap();
+}
