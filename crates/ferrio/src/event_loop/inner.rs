@@ -43,6 +43,12 @@ const IO_POLL_INTERVAL: u32 = 61;
 const IO_SETTLE: Duration = Duration::from_millis(5);
 
 /// asyncio's default `slow_callback_duration`.
+/// I/O operations a task may complete in one poll before the next one
+/// suspends it (a forced yield, as tokio's cooperative budget): a task
+/// reading a socket that never runs dry still lets the others run, and
+/// still reaches a point where a cancellation is delivered.
+pub(crate) const IO_BUDGET: u32 = 128;
+
 pub(crate) const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
 
 /// Something ready to run.
@@ -71,6 +77,9 @@ pub(crate) struct Inner {
     next_task_id: Cell<u64>,
     /// The task being polled, if any.
     pub(crate) current_task: Cell<Option<NonNull<Header>>>,
+    /// I/O operations the polled task may still complete without
+    /// suspending in this poll (see `net::io`'s budget).
+    pub(crate) io_budget: Cell<u32>,
     pub(crate) state: Cell<State>,
     pub(crate) stopping: Cell<bool>,
     /// A `Runner` is shutting the loop down: it cancelled the leftover
@@ -130,6 +139,7 @@ impl Inner {
             tasks: TaskList::default(),
             next_task_id: Cell::new(1),
             current_task: Cell::new(None),
+            io_budget: Cell::new(IO_BUDGET),
             state: Cell::new(State::Idle),
             stopping: Cell::new(false),
             shutting_down: Cell::new(false),

@@ -37,10 +37,34 @@ pub(crate) fn poll_io<T: AsRawFd, R>(
     what: &'static str,
     op: impl FnMut(&T) -> io::Result<R>,
 ) -> Poll<io::Result<R>> {
+    if !take_budget() {
+        // Ready or not, this task has done enough I/O for one poll:
+        // suspend it (a real suspension, so a cancellation point) and
+        // come back after the other ready tasks ran.
+        cx.waker().wake_by_ref();
+        return pending(what);
+    }
     match source.poll_io(dir, cx, op) {
         Poll::Pending => pending(what),
         ready => ready,
     }
+}
+
+/// Takes one unit of the polled task's I/O budget; `false` once it is
+/// spent. Always `true` outside a task poll and outside an await.
+#[inline]
+fn take_budget() -> bool {
+    if NO_CANCEL_POINT.with(|c| c.get()) {
+        return true;
+    }
+    context::with_current(|inner| match inner {
+        Some(inner) if inner.current_task.get().is_some() => {
+            let left = inner.io_budget.get();
+            inner.io_budget.set(left.saturating_sub(1));
+            left > 0
+        }
+        _ => true,
+    })
 }
 
 /// Waits for readiness of `dir`, with the same cancellation point.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::header::*;
 use super::raw::{PollOutcome, RawTask, SendTask, WakerRef};
 use crate::event_loop::context;
-use crate::event_loop::inner::Inner;
+use crate::event_loop::inner::{Inner, IO_BUDGET};
 use crate::event_loop::remote;
 use crate::event_loop::{default_exception_handler, ExceptionContext, ExceptionKind, TaskInfo};
 use crate::task::cancel::cancelled;
@@ -80,6 +80,7 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
     };
     meta.set_flags(flags | STARTED | RUNNING);
     let previous = inner.current_task.replace(Some(task.addr()));
+    inner.io_budget.set(IO_BUDGET);
     let outcome = if inner.tracking() {
         poll_tracked(inner, task)
     } else {
