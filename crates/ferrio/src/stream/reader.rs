@@ -129,11 +129,13 @@ impl StreamReader {
         }
     }
 
+    #[cfg(feature = "tls")]
     /// Whether the reader reads from `conn`.
     pub(crate) fn same_conn(&self, conn: &Rc<Conn>) -> bool {
         self.conn.as_ref().is_some_and(|c| Rc::ptr_eq(c, conn))
     }
 
+    #[cfg(feature = "tls")]
     /// Removes and returns everything buffered.
     pub(crate) fn take_buffered(&mut self) -> Vec<u8> {
         self.shared.buf.borrow_mut().take_all()

@@ -95,11 +95,13 @@ impl Conn {
         self.transport.borrow().clone()
     }
 
+    #[cfg(feature = "tls")]
     /// Replaces the transport (`start_tls`).
     pub(crate) fn replace(&self, transport: Rc<dyn Transport>) {
         *self.transport.borrow_mut() = Some(transport);
     }
 
+    #[cfg(feature = "tls")]
     /// Takes the transport out (`start_tls` wraps it).
     pub(crate) fn take(&self) -> Option<Rc<dyn Transport>> {
         self.transport.borrow_mut().take()
@@ -137,6 +139,7 @@ impl fmt::Debug for Conn {
     }
 }
 
+#[cfg(feature = "tls")]
 /// A transport as an owned futures-io object, for wrapping (TLS).
 pub(crate) struct SharedIo {
     pub(crate) transport: Rc<dyn Transport>,
@@ -144,6 +147,7 @@ pub(crate) struct SharedIo {
     pub(crate) prefix: Vec<u8>,
 }
 
+#[cfg(feature = "tls")]
 impl AsyncRead for SharedIo {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -160,6 +164,7 @@ impl AsyncRead for SharedIo {
     }
 }
 
+#[cfg(feature = "tls")]
 impl AsyncWrite for SharedIo {
     fn poll_write(
         self: Pin<&mut Self>,

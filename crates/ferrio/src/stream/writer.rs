@@ -241,6 +241,7 @@ impl StreamWriter {
         }
     }
 
+    #[cfg(feature = "tls")]
     pub(crate) fn conn(&self) -> &Rc<Conn> {
         &self.state.conn
     }
@@ -360,6 +361,7 @@ impl StreamWriter {
         }
     }
 
+    #[cfg(feature = "tls")]
     /// Waits until every buffered byte was handed to the transport.
     pub(crate) async fn flush_all(&self) -> Result<(), WriteError> {
         let (high, low) = self.write_buffer_limits();
