@@ -46,3 +46,49 @@ async fn a_tokio_util_codec_runs_on_ferrio() {
     drop(client);
     server.await.unwrap();
 }
+
+#[ferrio::test]
+async fn split_halves_carry_tokio_codecs_too() {
+    use tokio_util::codec::{FramedRead, FramedWrite};
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = ferrio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let (read, write) = stream.into_split();
+        let mut lines = FramedRead::new(read, LinesCodec::new());
+        let mut out = FramedWrite::new(write, LinesCodec::new());
+        let mut seen = 0;
+        while let Some(line) = poll_fn(|cx| Pin::new(&mut lines).poll_next(cx)).await {
+            let line = line.unwrap();
+            seen += 1;
+            poll_fn(|cx| Sink::<String>::poll_ready(Pin::new(&mut out), cx))
+                .await
+                .unwrap();
+            Sink::<String>::start_send(Pin::new(&mut out), format!("{seen}:{line}")).unwrap();
+            poll_fn(|cx| Sink::<String>::poll_flush(Pin::new(&mut out), cx))
+                .await
+                .unwrap();
+        }
+        // tokio's shutdown on the write half half-closes the socket.
+        poll_fn(|cx| Sink::<String>::poll_close(Pin::new(&mut out), cx))
+            .await
+            .unwrap();
+        seen
+    });
+    let mut client = Framed::new(TcpStream::connect(addr).await.unwrap(), LinesCodec::new());
+    for word in ["read", "half", "write", "half"] {
+        send(&mut client, word).await;
+    }
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(next(&mut client).await.unwrap());
+    }
+    assert_eq!(got, ["1:read", "2:half", "3:write", "4:half"]);
+    poll_fn(|cx| Sink::<String>::poll_close(Pin::new(&mut client), cx))
+        .await
+        .unwrap();
+    assert_eq!(server.await.unwrap(), 4);
+    // The server's close reached the client as EOF.
+    assert_eq!(next(&mut client).await, None);
+}

@@ -1,20 +1,18 @@
 //! [`ReadHalf`] and [`WriteHalf`]: owned halves of a stream socket.
 
 use std::fmt;
-use std::io::{self, IoSlice};
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
-
-/// The reading half of a stream split with `into_split`.
+/// The reading half of a stream split with `into_split`: futures-io's
+/// `AsyncRead` (and tokio's, with the `tokio` feature).
 pub struct ReadHalf<T> {
     inner: Rc<T>,
 }
 
-/// The writing half of a stream split with `into_split`. Closing it (the
-/// `AsyncWrite::close` of futures-io) shuts the write direction down.
+/// The writing half of a stream split with `into_split`: futures-io's
+/// `AsyncWrite` (and tokio's, with the `tokio` feature). Closing it
+/// (futures-io's `close`, tokio's `shutdown`) shuts the write direction
+/// down.
 pub struct WriteHalf<T> {
     inner: Rc<T>,
 }
@@ -67,48 +65,6 @@ impl<T> WriteHalf<T> {
     /// The stream both halves share.
     pub fn get_ref(&self) -> &T {
         &self.inner
-    }
-}
-
-impl<T> AsyncRead for ReadHalf<T>
-where
-    for<'a> &'a T: AsyncRead,
-{
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_read(cx, buf)
-    }
-}
-
-impl<T> AsyncWrite for WriteHalf<T>
-where
-    for<'a> &'a T: AsyncWrite,
-{
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self.inner).poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self.inner).poll_close(cx)
     }
 }
 
