@@ -149,3 +149,18 @@ async fn connected_datagram_sockets_speak_futures_io_one_datagram_per_call() {
     let n = y.read(&mut buf).await.unwrap();
     assert_eq!(&buf[..n], b"datagram");
 }
+
+#[ferrio::test]
+async fn unix_try_read_and_try_write_never_wait() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let mut buf = [0u8; 8];
+    // Nothing sent yet: WouldBlock, and nothing consumed.
+    assert_eq!(
+        b.try_read(&mut buf).unwrap_err().kind(),
+        io::ErrorKind::WouldBlock
+    );
+    assert_eq!(a.try_write(b"ping").unwrap(), 4);
+    b.readable().await.unwrap();
+    assert_eq!(b.try_read(&mut buf).unwrap(), 4);
+    assert_eq!(&buf[..4], b"ping");
+}

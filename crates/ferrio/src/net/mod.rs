@@ -27,7 +27,7 @@ pub(crate) mod io;
 mod options;
 mod sock;
 mod socket_io;
-mod split;
+pub(crate) mod split;
 mod tcp_listener;
 pub(crate) mod tcp_stream;
 pub(crate) mod traits;

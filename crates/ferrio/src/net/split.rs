@@ -17,7 +17,7 @@ pub struct WriteHalf<T> {
     inner: Rc<T>,
 }
 
-pub(super) fn split<T>(stream: T) -> (ReadHalf<T>, WriteHalf<T>) {
+pub(crate) fn split<T>(stream: T) -> (ReadHalf<T>, WriteHalf<T>) {
     let inner = Rc::new(stream);
     (
         ReadHalf {

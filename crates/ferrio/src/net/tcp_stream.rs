@@ -1,9 +1,8 @@
 //! [`TcpStream`]: a TCP connection.
 
 use std::fmt;
-use std::io::{self, IoSlice};
+use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, SockRef, Socket, Type};
@@ -11,9 +10,7 @@ use socket2::{Domain, Protocol, SockAddr, SockRef, Socket, Type};
 use super::addr::{lookup_host, ToSocketAddrs};
 use super::options::{set_keepalive, ConnectOptions};
 use super::socket_io::{self, SocketIo};
-use super::split::{ReadHalf, WriteHalf};
-use super::traits::impl_async_io;
-use crate::reactor::Direction;
+use super::traits::impl_stream_socket;
 
 /// A TCP connection, registered with the loop that created it.
 ///
@@ -147,147 +144,9 @@ impl TcpStream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.shutdown(how)
     }
-
-    /// Reads into `buf`; `Ok(0)` at EOF.
-    ///
-    /// # Errors
-    ///
-    /// The OS's (`ConnectionReset` when the peer reset), or a cancellation.
-    ///
-    /// # Cancel safety
-    ///
-    /// A cancellation point when no data is ready; nothing is lost: no byte
-    /// was read.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read(buf).await
-    }
-
-    /// Writes some of `buf`, returning how much.
-    ///
-    /// # Errors
-    ///
-    /// The OS's (`BrokenPipe`/`ConnectionReset` when the peer is gone), or a
-    /// cancellation.
-    ///
-    /// # Cancel safety
-    ///
-    /// A cancellation point when the socket buffer is full; no byte was
-    /// written then.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write(buf).await
-    }
-
-    /// Writes all of `buf`.
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](Self::write).
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: a cancellation may come after part of `buf` was
-    /// written, and how much is not reported. Use [`write`](Self::write) in
-    /// a loop to know.
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
-    }
-
-    /// Waits until the stream may be readable.
-    ///
-    /// # Errors
-    ///
-    /// A cancellation.
-    ///
-    /// # Cancel safety
-    ///
-    /// A cancellation point; consumes nothing.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Read).await
-    }
-
-    /// Waits until the stream may be writable.
-    ///
-    /// # Errors
-    ///
-    /// A cancellation.
-    ///
-    /// # Cancel safety
-    ///
-    /// A cancellation point; writes nothing.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Write).await
-    }
-
-    /// Reads what is available now, never waiting.
-    ///
-    /// Readiness is what the loop last learnt from the OS: bytes that
-    /// arrived after a read that drained the socket show up once the loop
-    /// has polled again (await [`readable`](Self::readable)).
-    ///
-    /// # Errors
-    ///
-    /// `WouldBlock` if nothing is, or the OS's.
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_read(buf)
-    }
-
-    /// Writes what fits now, never waiting.
-    ///
-    /// # Errors
-    ///
-    /// `WouldBlock` if nothing fits, or the OS's.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_write(buf)
-    }
-
-    /// The poll-level read behind the `AsyncRead` impls.
-    ///
-    /// # Errors
-    ///
-    /// As [`read`](Self::read).
-    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    /// The poll-level write behind the `AsyncWrite` impls.
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](Self::write).
-    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    /// A vectored [`poll_write`](Self::poll_write).
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](Self::write).
-    pub fn poll_write_vectored(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    /// Shuts the write direction down (the traits' `close`/`shutdown`).
-    ///
-    /// # Errors
-    ///
-    /// As [`shutdown`](Self::shutdown).
-    pub fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_shutdown(cx)
-    }
-
-    /// Splits into owned halves that can move to different tasks (of this
-    /// loop). The connection closes when both are dropped.
-    pub fn into_split(self) -> (ReadHalf<TcpStream>, WriteHalf<TcpStream>) {
-        super::split::split(self)
-    }
 }
 
-impl_async_io!(TcpStream);
+impl_stream_socket!(TcpStream);
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -120,6 +120,167 @@ macro_rules! impl_async_io {
 
 pub(crate) use impl_async_io;
 
+/// The methods every byte-stream socket (`TcpStream`, `UnixStream`)
+/// forwards to its `SocketIo` field `io`, and the I/O traits.
+macro_rules! impl_stream_socket {
+    ($t:ident) => {
+        impl $t {
+            /// Reads into `buf`; `Ok(0)` at EOF.
+            ///
+            /// # Errors
+            ///
+            /// The OS's (`ConnectionReset` when the peer reset), or a cancellation.
+            ///
+            /// # Cancel safety
+            ///
+            /// A cancellation point when no data is ready; nothing is lost: no byte
+            /// was read.
+            pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.io.read(buf).await
+            }
+
+            /// Writes some of `buf`, returning how much.
+            ///
+            /// # Errors
+            ///
+            /// The OS's (`BrokenPipe`/`ConnectionReset` when the peer is gone), or a
+            /// cancellation.
+            ///
+            /// # Cancel safety
+            ///
+            /// A cancellation point when the socket buffer is full; no byte was
+            /// written then.
+            pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.io.write(buf).await
+            }
+
+            /// Writes all of `buf`.
+            ///
+            /// # Errors
+            ///
+            /// As [`write`](Self::write).
+            ///
+            /// # Cancel safety
+            ///
+            /// Not cancel safe: a cancellation may come after part of `buf` was
+            /// written, and how much is not reported. Use [`write`](Self::write) in
+            /// a loop to know.
+            pub async fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
+                self.io.write_all(buf).await
+            }
+
+            /// Waits until the stream may be readable.
+            ///
+            /// # Errors
+            ///
+            /// A cancellation.
+            ///
+            /// # Cancel safety
+            ///
+            /// A cancellation point; consumes nothing.
+            pub async fn readable(&self) -> std::io::Result<()> {
+                self.io.ready($crate::reactor::Direction::Read).await
+            }
+
+            /// Waits until the stream may be writable.
+            ///
+            /// # Errors
+            ///
+            /// A cancellation.
+            ///
+            /// # Cancel safety
+            ///
+            /// A cancellation point; writes nothing.
+            pub async fn writable(&self) -> std::io::Result<()> {
+                self.io.ready($crate::reactor::Direction::Write).await
+            }
+
+            /// Reads what is available now, never waiting.
+            ///
+            /// Readiness is what the loop last learnt from the OS: bytes that
+            /// arrived after a read that drained the socket show up once the loop
+            /// has polled again (await [`readable`](Self::readable)).
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` if nothing is, or the OS's.
+            pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.io.try_read(buf)
+            }
+
+            /// Writes what fits now, never waiting.
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` if nothing fits, or the OS's.
+            pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                self.io.try_write(buf)
+            }
+
+            /// The poll-level read behind the `AsyncRead` impls.
+            ///
+            /// # Errors
+            ///
+            /// As [`read`](Self::read).
+            pub fn poll_read(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io.poll_read(cx, buf)
+            }
+
+            /// The poll-level write behind the `AsyncWrite` impls.
+            ///
+            /// # Errors
+            ///
+            /// As [`write`](Self::write).
+            pub fn poll_write(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io.poll_write(cx, buf)
+            }
+
+            /// A vectored [`poll_write`](Self::poll_write).
+            ///
+            /// # Errors
+            ///
+            /// As [`write`](Self::write).
+            pub fn poll_write_vectored(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io.poll_write_vectored(cx, bufs)
+            }
+
+            /// Shuts the write direction down (the traits' `close`/`shutdown`).
+            ///
+            /// # Errors
+            ///
+            /// As [`shutdown`](Self::shutdown).
+            pub fn poll_shutdown(
+                &self,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                self.io.poll_shutdown(cx)
+            }
+
+            /// Splits into owned halves that can move to different tasks (of this
+            /// loop). The connection closes when both are dropped.
+            pub fn into_split(self) -> ($crate::net::ReadHalf<$t>, $crate::net::WriteHalf<$t>) {
+                $crate::net::split::split(self)
+            }
+        }
+
+        $crate::net::traits::impl_async_io!($t);
+    };
+}
+
+pub(crate) use impl_stream_socket;
+
 /// Reads into the unfilled part of a tokio `ReadBuf`.
 #[cfg(feature = "tokio")]
 pub(crate) fn tokio_read(

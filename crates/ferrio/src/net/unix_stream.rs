@@ -1,18 +1,15 @@
 //! [`UnixStream`]: a Unix-domain stream connection.
 
 use std::fmt;
-use std::io::{self, IoSlice};
+use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::task::{Context, Poll};
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use super::socket_io::{self, SocketIo};
-use super::split::{ReadHalf, WriteHalf};
-use super::traits::impl_async_io;
-use crate::reactor::Direction;
+use super::traits::impl_stream_socket;
 
 /// A Unix-domain stream connection: the same interface as
 /// [`TcpStream`](super::TcpStream), over a filesystem path.
@@ -103,119 +100,9 @@ impl UnixStream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.shutdown(how)
     }
-
-    /// Reads into `buf`; `Ok(0)` at EOF.
-    ///
-    /// # Errors
-    ///
-    /// The OS's, or a cancellation.
-    ///
-    /// # Cancel safety
-    ///
-    /// A cancellation point when no data is ready; no byte is lost.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read(buf).await
-    }
-
-    /// Writes some of `buf`, returning how much.
-    ///
-    /// # Errors
-    ///
-    /// The OS's, or a cancellation.
-    ///
-    /// # Cancel safety
-    ///
-    /// A cancellation point when the buffer is full; nothing was written.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write(buf).await
-    }
-
-    /// Writes all of `buf`.
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](Self::write).
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: part of `buf` may have been written.
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
-    }
-
-    /// Waits until the stream may be readable.
-    ///
-    /// # Errors
-    ///
-    /// A cancellation.
-    ///
-    /// # Cancel safety
-    ///
-    /// A cancellation point; consumes nothing.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Read).await
-    }
-
-    /// Waits until the stream may be writable.
-    ///
-    /// # Errors
-    ///
-    /// A cancellation.
-    ///
-    /// # Cancel safety
-    ///
-    /// A cancellation point; writes nothing.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Write).await
-    }
-
-    /// The poll-level read.
-    ///
-    /// # Errors
-    ///
-    /// As [`read`](Self::read).
-    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    /// The poll-level write.
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](Self::write).
-    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    /// A vectored [`poll_write`](Self::poll_write).
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](Self::write).
-    pub fn poll_write_vectored(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    /// Shuts the write direction down.
-    ///
-    /// # Errors
-    ///
-    /// As [`shutdown`](Self::shutdown).
-    pub fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_shutdown(cx)
-    }
-
-    /// Splits into owned halves.
-    pub fn into_split(self) -> (ReadHalf<UnixStream>, WriteHalf<UnixStream>) {
-        super::split::split(self)
-    }
 }
 
-impl_async_io!(UnixStream);
+impl_stream_socket!(UnixStream);
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
