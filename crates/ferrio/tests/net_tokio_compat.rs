@@ -92,3 +92,32 @@ async fn split_halves_carry_tokio_codecs_too() {
     // The server's close reached the client as EOF.
     assert_eq!(next(&mut client).await, None);
 }
+
+#[ferrio::test]
+async fn connected_datagram_sockets_speak_tokio_one_datagram_per_call() {
+    use ferrio::net::UdpSocket;
+    use std::io::IoSlice;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    a.connect(b.local_addr().unwrap()).await.unwrap();
+    b.connect(a.local_addr().unwrap()).await.unwrap();
+    assert_eq!(a.write(b"one").await.unwrap(), 3);
+    // A vectored write sends the first non-empty buffer only, as one datagram.
+    let sent = a
+        .write_vectored(&[IoSlice::new(b""), IoSlice::new(b"two"), IoSlice::new(b"x")])
+        .await
+        .unwrap();
+    assert_eq!(sent, 3);
+    let mut buf = [0u8; 16];
+    let n = b.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"one");
+    let n = b.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"two");
+    // Shutting down a datagram socket does nothing: it still sends.
+    a.shutdown().await.unwrap();
+    a.write_all(b"three").await.unwrap();
+    let n = b.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"three");
+}

@@ -1,22 +1,32 @@
 //! The futures-io (and, with the `tokio` feature, tokio) `AsyncRead` /
-//! `AsyncWrite` implementations of the stream types, forwarding to their
-//! `poll_read` / `poll_write` / `poll_shutdown` methods.
+//! `AsyncWrite` implementations of the socket types, forwarding to their
+//! poll methods, and the stream sockets' shared methods.
 
-/// Implements the I/O traits for `$t`, `&$t` and its split halves
-/// (`ReadHalf<$t>` reads, `WriteHalf<$t>` writes), where `$t` has
-/// `poll_read(&self, ..)`, `poll_write(&self, ..)`,
-/// `poll_write_vectored(&self, ..)` and `poll_shutdown(&self, ..)`.
+/// Implements the I/O traits, forwarding to inherent methods taking `&self`.
+///
+/// - `impl_async_io!(stream $t)`: for `$t`, `&$t` and the split halves
+///   (`ReadHalf<$t>` reads, `WriteHalf<$t>` writes), through `poll_read`,
+///   `poll_write`, `poll_write_vectored` and `poll_shutdown`.
+/// - `impl_async_io!(datagram $t)`: for `$t` and `&$t`, one datagram per
+///   call, through `poll_recv`, `poll_send`, `poll_send_vectored` and
+///   `poll_shutdown`.
 macro_rules! impl_async_io {
-    ($t:ty) => {
-        $crate::net::traits::impl_async_io!(@read $t, $t, s => &*s);
-        $crate::net::traits::impl_async_io!(@read $t, &$t, s => *s);
-        $crate::net::traits::impl_async_io!(@read $t, $crate::net::ReadHalf<$t>, s => s.get_ref());
-        $crate::net::traits::impl_async_io!(@write $t, $t, s => &*s);
-        $crate::net::traits::impl_async_io!(@write $t, &$t, s => *s);
-        $crate::net::traits::impl_async_io!(@write $t, $crate::net::WriteHalf<$t>, s => s.get_ref());
+    (stream $t:ty) => {
+        $crate::net::traits::impl_async_io!(@both $t, poll_read, poll_write, poll_write_vectored, true);
+        $crate::net::traits::impl_async_io!(@read $t, $crate::net::ReadHalf<$t>, s => s.get_ref(), poll_read);
+        $crate::net::traits::impl_async_io!(@write $t, $crate::net::WriteHalf<$t>, s => s.get_ref(), poll_write, poll_write_vectored, true);
+    };
+    (datagram $t:ty) => {
+        $crate::net::traits::impl_async_io!(@both $t, poll_recv, poll_send, poll_send_vectored, false);
+    };
+    (@both $t:ty, $read:ident, $write:ident, $writev:ident, $vectored:literal) => {
+        $crate::net::traits::impl_async_io!(@read $t, $t, s => &*s, $read);
+        $crate::net::traits::impl_async_io!(@read $t, &$t, s => *s, $read);
+        $crate::net::traits::impl_async_io!(@write $t, $t, s => &*s, $write, $writev, $vectored);
+        $crate::net::traits::impl_async_io!(@write $t, &$t, s => *s, $write, $writev, $vectored);
     };
     // `$get` turns the pinned `self`, bound to `$s`, into a `&$t`.
-    (@read $t:ty, $target:ty, $s:ident => $get:expr) => {
+    (@read $t:ty, $target:ty, $s:ident => $get:expr, $read:ident) => {
         impl futures_io::AsyncRead for $target {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
@@ -24,7 +34,7 @@ macro_rules! impl_async_io {
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $s = self;
-                <$t>::poll_read($get, cx, buf)
+                <$t>::$read($get, cx, buf)
             }
         }
 
@@ -36,11 +46,11 @@ macro_rules! impl_async_io {
                 buf: &mut tokio::io::ReadBuf<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
                 let $s = self;
-                $crate::net::traits::tokio_read(buf, |b| <$t>::poll_read($get, cx, b))
+                $crate::net::traits::tokio_read(buf, |b| <$t>::$read($get, cx, b))
             }
         }
     };
-    (@write $t:ty, $target:ty, $s:ident => $get:expr) => {
+    (@write $t:ty, $target:ty, $s:ident => $get:expr, $write:ident, $writev:ident, $vectored:literal) => {
         impl futures_io::AsyncWrite for $target {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
@@ -48,7 +58,7 @@ macro_rules! impl_async_io {
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $s = self;
-                <$t>::poll_write($get, cx, buf)
+                <$t>::$write($get, cx, buf)
             }
 
             fn poll_write_vectored(
@@ -57,7 +67,7 @@ macro_rules! impl_async_io {
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $s = self;
-                <$t>::poll_write_vectored($get, cx, bufs)
+                <$t>::$writev($get, cx, bufs)
             }
 
             fn poll_flush(
@@ -84,7 +94,7 @@ macro_rules! impl_async_io {
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $s = self;
-                <$t>::poll_write($get, cx, buf)
+                <$t>::$write($get, cx, buf)
             }
 
             fn poll_write_vectored(
@@ -93,11 +103,11 @@ macro_rules! impl_async_io {
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 let $s = self;
-                <$t>::poll_write_vectored($get, cx, bufs)
+                <$t>::$writev($get, cx, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
-                true
+                $vectored
             }
 
             fn poll_flush(
@@ -275,11 +285,19 @@ macro_rules! impl_stream_socket {
             }
         }
 
-        $crate::net::traits::impl_async_io!($t);
+        $crate::net::traits::impl_async_io!(stream $t);
     };
 }
 
 pub(crate) use impl_stream_socket;
+
+/// What a datagram socket sends for a vectored write: the first non-empty
+/// buffer, as one datagram (futures-io's default for `poll_write_vectored`).
+pub(crate) fn first_nonempty<'a>(bufs: &'a [std::io::IoSlice<'_>]) -> &'a [u8] {
+    bufs.iter()
+        .find(|b| !b.is_empty())
+        .map_or(&[][..], |b| &**b)
+}
 
 /// Reads into the unfilled part of a tokio `ReadBuf`.
 #[cfg(feature = "tokio")]

@@ -4,18 +4,18 @@ use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::addr::{lookup_host, ToSocketAddrs};
 use super::io::{poll_io, register};
+use super::traits::{first_nonempty, impl_async_io};
 use crate::reactor::{Direction, IoSource};
 
 /// A UDP socket: asyncio's `create_datagram_endpoint`, as a socket.
 ///
 /// Datagram sockets keep message boundaries: use `send`/`recv`. Connected,
-/// they also implement futures-io's `AsyncRead`/`AsyncWrite`, one datagram
-/// per call.
+/// they also implement futures-io's `AsyncRead`/`AsyncWrite` (and tokio's,
+/// with the `tokio` feature), one datagram per call.
 ///
 /// ```
 /// use ferrio::net::UdpSocket;
@@ -179,12 +179,7 @@ impl UdpSocket {
     ///
     /// A cancellation point; a cancelled send sent nothing.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            poll_io(&self.source, Direction::Write, cx, "udp send", |s| {
-                s.send(buf)
-            })
-        })
-        .await
+        poll_fn(|cx| self.poll_send(cx, buf)).await
     }
 
     /// Receives one datagram from the connected peer.
@@ -198,12 +193,43 @@ impl UdpSocket {
     ///
     /// A cancellation point; a cancelled receive took no datagram.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            poll_io(&self.source, Direction::Read, cx, "udp recv", |s| {
-                s.recv(buf)
-            })
+        poll_fn(|cx| self.poll_recv(cx, buf)).await
+    }
+
+    /// The poll-level [`recv`](Self::recv), behind the `AsyncRead` impls.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        poll_io(&self.source, Direction::Read, cx, "udp recv", |s| {
+            s.recv(buf)
         })
-        .await
+    }
+
+    /// The poll-level [`send`](Self::send), behind the `AsyncWrite` impls.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        poll_io(&self.source, Direction::Write, cx, "udp send", |s| {
+            s.send(buf)
+        })
+    }
+
+    /// A vectored write sends the first non-empty buffer as one datagram.
+    fn poll_send_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_send(cx, first_nonempty(bufs))
+    }
+
+    /// Closing a datagram socket's write side does nothing.
+    fn poll_shutdown(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -215,66 +241,7 @@ impl fmt::Debug for UdpSocket {
     }
 }
 
-/// On a connected socket, one datagram per call: `poll_read` receives one
-/// (the part that does not fit is discarded), `poll_write` sends `buf` as
-/// one. For libraries written against the byte-stream traits; `close`
-/// does nothing.
-impl futures_io::AsyncRead for UdpSocket {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        futures_io::AsyncRead::poll_read(Pin::new(&mut &*self), cx, buf)
-    }
-}
-
-impl futures_io::AsyncRead for &UdpSocket {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        poll_io(&self.source, Direction::Read, cx, "udp recv", |s| {
-            s.recv(buf)
-        })
-    }
-}
-
-impl futures_io::AsyncWrite for UdpSocket {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        futures_io::AsyncWrite::poll_write(Pin::new(&mut &*self), cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl futures_io::AsyncWrite for &UdpSocket {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        poll_io(&self.source, Direction::Write, cx, "udp send", |s| {
-            s.send(buf)
-        })
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
+// On a connected socket, one datagram per call: a read receives one (the
+// part that does not fit is discarded), a write sends `buf` as one. For
+// libraries written against the byte-stream traits; `close` does nothing.
+impl_async_io!(datagram UdpSocket);
