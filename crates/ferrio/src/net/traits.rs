@@ -8,8 +8,8 @@
 ///   (`ReadHalf<$t>` reads, `WriteHalf<$t>` writes), through `poll_read`,
 ///   `poll_write`, `poll_write_vectored` and `poll_shutdown`.
 /// - `impl_async_io!(datagram $t)`: for `$t` and `&$t`, one datagram per
-///   call, through `poll_recv`, `poll_send`, `poll_send_vectored` and
-///   `poll_shutdown`.
+///   call, through `poll_recv` and `poll_send` (a vectored write sends
+///   the first non-empty buffer; shutting down does nothing).
 macro_rules! impl_async_io {
     (stream $t:ty) => {
         $crate::net::traits::impl_async_io!(@both $t, poll_read, poll_write, poll_write_vectored, true);
@@ -17,6 +17,25 @@ macro_rules! impl_async_io {
         $crate::net::traits::impl_async_io!(@write $t, $crate::net::WriteHalf<$t>, s => s.get_ref(), poll_write, poll_write_vectored, true);
     };
     (datagram $t:ty) => {
+        impl $t {
+            /// A vectored write sends the first non-empty buffer as one datagram.
+            fn poll_send_vectored(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_send(cx, $crate::net::traits::first_nonempty(bufs))
+            }
+
+            /// Closing a datagram socket's write side does nothing.
+            fn poll_shutdown(
+                &self,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+        }
+
         $crate::net::traits::impl_async_io!(@both $t, poll_recv, poll_send, poll_send_vectored, false);
     };
     (@both $t:ty, $read:ident, $write:ident, $writev:ident, $vectored:literal) => {

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::task::{Context, Poll};
 
 use super::io::{poll_io, register};
-use super::traits::{first_nonempty, impl_async_io};
+use super::traits::impl_async_io;
 use crate::reactor::{Direction, IoSource};
 
 /// A Unix-domain datagram socket. Connected, it also implements
@@ -177,20 +177,6 @@ impl UnixDatagram {
             "unix datagram send",
             |s| s.send(buf),
         )
-    }
-
-    /// A vectored write sends the first non-empty buffer as one datagram.
-    fn poll_send_vectored(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_send(cx, first_nonempty(bufs))
-    }
-
-    /// Closing a datagram socket's write side does nothing.
-    fn poll_shutdown(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
     }
 
     /// Receives one datagram and its sender's address.
