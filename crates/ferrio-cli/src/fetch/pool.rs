@@ -1,0 +1,277 @@
+//! Connections: opening them (TCP, or TLS with the `tls` feature), the
+//! hyper handshake, and the keep-alive pool of idle ones per origin.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::client::conn::http1::SendRequest;
+
+use super::error::{ErrorKind, FetchError};
+use crate::hyper_io::HyperIo;
+
+/// Where a connection goes: scheme, host and port.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Origin {
+    pub(crate) https: bool,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+}
+
+impl Origin {
+    pub(crate) fn of(uri: &hyper::http::Uri) -> Result<Origin, FetchError> {
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => {
+                return Err(FetchError::new(
+                    ErrorKind::MalformedUrl,
+                    format!("'{uri}' is not an http or https URL"),
+                ))
+            }
+        };
+        let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| {
+            FetchError::new(ErrorKind::MalformedUrl, format!("'{uri}' has no host"))
+        })?;
+        // An IPv6 literal comes bracketed; the socket wants it bare.
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        Ok(Origin { https, host, port })
+    }
+}
+
+/// A connection's request half, and the task driving it. Dropping it
+/// closes the connection (the driver is aborted), so a connection given
+/// up mid-request — a timeout, a cancellation — is never reused.
+pub(crate) struct Conn {
+    pub(crate) sender: SendRequest<Full<Bytes>>,
+    driver: ferrio::Task<()>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// The idle connections per origin, and the counts of connections opened
+/// and requests that reused one.
+#[derive(Default)]
+pub(crate) struct Pool {
+    idle: RefCell<HashMap<Origin, Vec<Conn>>>,
+    pub(crate) opened: Cell<u64>,
+    pub(crate) reused: Cell<u64>,
+}
+
+impl Pool {
+    /// An idle connection to `origin` that is still open and ready.
+    pub(crate) async fn checkout(&self, origin: &Origin) -> Option<Conn> {
+        loop {
+            let mut conn = {
+                let mut idle = self.idle.borrow_mut();
+                let list = idle.get_mut(origin)?;
+                let conn = list.pop();
+                if list.is_empty() {
+                    idle.remove(origin);
+                }
+                conn?
+            };
+            if conn.sender.is_closed() {
+                continue;
+            }
+            // Ready once the previous exchange is fully done; an error
+            // means the server closed it meanwhile.
+            if conn.sender.ready().await.is_ok() {
+                return Some(conn);
+            }
+        }
+    }
+
+    /// Puts a connection whose exchange finished back for reuse.
+    pub(crate) fn checkin(&self, origin: Origin, conn: Conn) {
+        if conn.sender.is_closed() {
+            return;
+        }
+        self.idle.borrow_mut().entry(origin).or_default().push(conn);
+    }
+
+    /// Opens a new connection to `origin`, within `limit`.
+    pub(crate) async fn connect(
+        &self,
+        origin: &Origin,
+        limit: Option<Duration>,
+    ) -> Result<Conn, FetchError> {
+        let open = open(origin);
+        let conn = match limit {
+            Some(limit) => ferrio::timeout(limit, open).await.map_err(|_| {
+                FetchError::new(
+                    ErrorKind::ConnectTimeout,
+                    format!(
+                        "no connection to {}:{} within {limit:?} (raise --connect-timeout?)",
+                        origin.host, origin.port
+                    ),
+                )
+            })??,
+            None => open.await?,
+        };
+        self.opened.set(self.opened.get() + 1);
+        Ok(conn)
+    }
+}
+
+fn connect_error(origin: &Origin, e: std::io::Error) -> FetchError {
+    let kind = match e.kind() {
+        std::io::ErrorKind::InvalidData => ErrorKind::Tls,
+        _ if e.to_string().contains("TLS") => ErrorKind::Tls,
+        _ => ErrorKind::Connect,
+    };
+    FetchError::new(
+        kind,
+        format!("cannot connect to {}:{}: {e}", origin.host, origin.port),
+    )
+}
+
+async fn open(origin: &Origin) -> Result<Conn, FetchError> {
+    if origin.https {
+        return open_tls(origin).await;
+    }
+    let stream = ferrio::net::ConnectOptions::new()
+        .nodelay(true)
+        .connect((origin.host.as_str(), origin.port))
+        .await
+        .map_err(|e| connect_error(origin, e))?;
+    handshake(HyperIo(stream)).await
+}
+
+async fn handshake<T>(io: T) -> Result<Conn, FetchError>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| FetchError::new(ErrorKind::Protocol, format!("HTTP handshake failed: {e}")))?;
+    let driver = ferrio::spawn(async move {
+        // Its errors reach the request that was running; nothing to add.
+        let _ = connection.await;
+    });
+    Ok(Conn { sender, driver })
+}
+
+#[cfg(feature = "tls")]
+async fn open_tls(origin: &Origin) -> Result<Conn, FetchError> {
+    thread_local! {
+        static CONFIG: std::sync::Arc<ferrio::stream::tls::rustls::ClientConfig> =
+            ferrio::stream::tls::client_config();
+    }
+    let config = CONFIG.with(|c| c.clone());
+    let (reader, writer) = ferrio::stream::open_connection_tls(
+        (origin.host.as_str(), origin.port),
+        &origin.host,
+        config,
+    )
+    .await
+    .map_err(|e| connect_error(origin, e))?;
+    handshake(tls_io::TlsIo::new(reader, writer)).await
+}
+
+#[cfg(not(feature = "tls"))]
+async fn open_tls(origin: &Origin) -> Result<Conn, FetchError> {
+    Err(FetchError::new(
+        ErrorKind::Tls,
+        format!(
+            "https://{}: this ferrio was built without the tls feature; rebuild with --features tls",
+            origin.host
+        ),
+    ))
+}
+
+#[cfg(feature = "tls")]
+mod tls_io {
+    //! hyper's I/O over ferrio's TLS stream pair.
+
+    use std::future::Future;
+    use std::io;
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::task::{ready, Context, Poll};
+
+    use ferrio::stream::{StreamReader, StreamWriter, WriteError};
+    use futures_io::AsyncRead;
+
+    type Drain = Pin<Box<dyn Future<Output = Result<(), WriteError>>>>;
+
+    /// A TLS connection's reader and writer as one hyper transport. Writes
+    /// go to the writer's buffer; a flush waits for it to drain.
+    pub(super) struct TlsIo {
+        reader: StreamReader,
+        writer: Rc<StreamWriter>,
+        drain: Option<Drain>,
+    }
+
+    impl TlsIo {
+        pub(super) fn new(reader: StreamReader, writer: StreamWriter) -> TlsIo {
+            TlsIo {
+                reader,
+                writer: Rc::new(writer),
+                drain: None,
+            }
+        }
+
+        fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            let drain = self.drain.get_or_insert_with(|| {
+                let writer = self.writer.clone();
+                Box::pin(async move { writer.drain().await })
+            });
+            let result = ready!(drain.as_mut().poll(cx));
+            self.drain = None;
+            Poll::Ready(
+                result.map_err(|e| io::Error::new(io::ErrorKind::BrokenPipe, e.to_string())),
+            )
+        }
+    }
+
+    impl hyper::rt::Read for TlsIo {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            mut buf: hyper::rt::ReadBufCursor<'_>,
+        ) -> Poll<io::Result<()>> {
+            let mut chunk = [0u8; 16 * 1024];
+            let want = buf.remaining().min(chunk.len());
+            let n = ready!(Pin::new(&mut self.reader).poll_read(cx, &mut chunk[..want]))?;
+            buf.put_slice(&chunk[..n]);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl hyper::rt::Write for TlsIo {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            let (high, _) = self.writer.write_buffer_limits();
+            if self.writer.write_buffer_size() > high {
+                ready!(self.poll_drain(cx))?;
+            }
+            self.writer
+                .write(buf)
+                .map_err(|e| io::Error::new(io::ErrorKind::BrokenPipe, e.to_string()))?;
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.poll_drain(cx)
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.writer.close();
+            Poll::Ready(Ok(()))
+        }
+    }
+}
