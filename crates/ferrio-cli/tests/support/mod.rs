@@ -3,6 +3,8 @@
 //! of its own (end-to-end tests of the binary), and a child-process guard.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
