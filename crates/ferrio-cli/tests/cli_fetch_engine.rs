@@ -415,3 +415,23 @@ async fn a_stop_lets_requests_finish_within_the_grace_then_cancels() {
     assert!(summary.total < 20, "{}", summary.total);
     assert_eq!(ferrio::now() - start, Duration::from_millis(6500));
 }
+
+#[ferrio::test]
+async fn https_to_a_plain_server_is_a_tls_error() {
+    let (addr, _) = serve(Config::default()).await;
+    let mut records = Vec::new();
+    let url = format!("https://{addr}/item/1");
+    let summary = fetch_all(&config(), UrlSource::urls([url]), &mut records)
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 1);
+    let error = records[0].error.as_ref().unwrap();
+    assert_eq!(error.kind, ErrorKind::Tls, "{}", error.message);
+    if cfg!(not(feature = "tls")) {
+        assert!(
+            error.message.contains("--features tls"),
+            "{}",
+            error.message
+        );
+    }
+}

@@ -43,21 +43,20 @@ pub struct FetchArgs {
     pub url_template: Option<String>,
 
     /// Limits, timeouts, retries and the breaker.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Limits")]
     pub limits: Box<LimitArgs>,
 
     /// The request.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Request")]
     pub request: Box<RequestArgs>,
 
     /// What to write, and which URLs to take.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: Box<OutputArgs>,
 }
 
 /// Limits, timeouts, retries and the breaker (boxed in [`FetchArgs`]).
 #[derive(Debug, Clone, clap::Args)]
-#[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
     /// Requests in flight at most.
     #[arg(short = 'c', long, default_value_t = 50, value_name = "N")]
@@ -106,7 +105,6 @@ pub struct LimitArgs {
 
 /// The request (boxed in [`FetchArgs`]).
 #[derive(Debug, Clone, clap::Args)]
-#[command(next_help_heading = "Request")]
 pub struct RequestArgs {
     /// Redirects followed at most.
     #[arg(long, default_value_t = 5, value_name = "N")]
@@ -127,7 +125,6 @@ pub struct RequestArgs {
 
 /// What to write, and which URLs to take (boxed in [`FetchArgs`]).
 #[derive(Debug, Clone, clap::Args)]
-#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Write one JSON line per finished URL to this file, as each finishes.
     #[arg(short = 'o', long, value_name = "FILE")]
