@@ -31,6 +31,7 @@ mod args;
 mod client;
 mod command;
 mod config;
+mod decode;
 mod engine;
 mod error;
 mod histogram;
@@ -42,6 +43,7 @@ mod progress;
 mod report;
 mod resume;
 mod shard;
+mod template;
 
 pub use args::{FetchArgs, LimitArgs, OutputArgs, RequestArgs};
 pub use client::{Client, ClientStats, Response};
