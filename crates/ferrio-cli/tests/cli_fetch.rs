@@ -578,3 +578,29 @@ fn ten_thousand_urls_at_concurrency_200_without_an_error() {
     );
     assert!(c["opened"].as_u64().unwrap() <= 200 + 10);
 }
+
+#[test]
+fn a_slow_stdin_does_not_hold_back_the_requests_in_flight() {
+    let s = server();
+    let dir = Scratch::new("slow-stdin");
+    let output = dir.path("r.jsonl");
+    let mut child = start(
+        &["fetch", "-", "-c", "4", "-o", output.to_str().unwrap()],
+        Some(""),
+    );
+    let urls: String = (1..=3)
+        .map(|i| s.url(&format!("/item/{i}")) + "\n")
+        .collect();
+    child.feed(&urls);
+    // The source is still open (it may send more): the three finish anyway.
+    wait_until("three results while stdin is open", || {
+        jsonl(&output).len() == 3
+    });
+    assert!(!child.has_exited());
+    child.feed(&(s.url("/item/4") + "\n"));
+    child.close_stdin();
+    let out = child.finish();
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(jsonl(&output).len(), 4);
+    assert!(out.stdout.starts_with("4 URLs: 4 ok"), "{}", out.stdout);
+}

@@ -185,7 +185,7 @@ impl Command {
     /// [`CliError::Usage`] for a bad template.
     pub fn open_input(&self) -> Result<UrlSource, CliError> {
         match &self.input {
-            Input::Stdin => Ok(UrlSource::reader(std::io::stdin().lock())),
+            Input::Stdin => Ok(UrlSource::reader(BufReader::new(std::io::stdin()))),
             Input::Template(t) => UrlSource::template(t),
             Input::File(path) => {
                 let file = File::open(path).map_err(|source| CliError::Input {
@@ -253,7 +253,7 @@ impl Command {
         let summary = runner.run(async move {
             let stop = StopHandle::new();
             let watcher = watch_ctrl_c(stop.clone())?;
-            let summary = fetcher.run(urls, &mut sink, &stop).await;
+            let summary = fetcher.run_streamed(urls, &mut sink, &stop).await;
             watcher.cancel();
             summary
         })??;

@@ -11,11 +11,10 @@ use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use ferrio_resilience::breaker::{BreakerConfig, BreakerRegistry};
-use ferrio_resilience::concurrent::{map_concurrent, KeyedSemaphore, Order};
+use ferrio_resilience::concurrent::{map_concurrent, KeyedSemaphore, MapConcurrent, Order};
 use ferrio_resilience::limiter::RateLimiter;
 use ferrio_resilience::retry::{retry, AttemptError, RetryPolicy};
 use futures_core::Stream;
@@ -23,6 +22,7 @@ use futures_core::Stream;
 use super::client::{Client, Response};
 use super::config::FetchConfig;
 use super::error::{ErrorKind, FetchError};
+use super::feed::{Feed, READ_AHEAD};
 use super::input::UrlLine;
 use super::interrupt::StopHandle;
 use super::output::{ErrorInfo, FetchRecord, Outcome, RecordSink};
@@ -133,16 +133,84 @@ impl Fetcher {
         I: IntoIterator<Item = UrlLine>,
         S: RecordSink + ?Sized,
     {
-        let start = ferrio::now();
-        let stats_before = self.ctx.client.stats();
         let launch = stop.clone();
         let ctx = self.ctx.clone();
-        let mut map = map_concurrent(
+        let map = map_concurrent(
             urls.into_iter().take_while(move |_| !launch.is_stopped()),
             self.ctx.config.concurrency,
             Order::Completion,
-            move |line| fetch_one(ctx.clone(), line),
+            move |line| {
+                let ctx = ctx.clone();
+                async move { Some(fetch_one(ctx, line).await) }
+            },
         );
+        self.drain(map, sink, stop).await
+    }
+
+    /// As [`run`](Self::run), but the source is read on a worker thread
+    /// (`ferrio::to_thread`), a chunk at a time, into a bounded queue of
+    /// [`READ_AHEAD`] lines: a slow source (a pipe on stdin, a network
+    /// file system) never blocks the loop, so the requests in flight go on
+    /// while it waits. What the command uses.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Self::run).
+    pub async fn run_streamed<I, S>(
+        &self,
+        urls: I,
+        sink: &mut S,
+        stop: &StopHandle,
+    ) -> Result<Summary, CliError>
+    where
+        I: Iterator<Item = UrlLine> + Send + 'static,
+        S: RecordSink + ?Sized,
+    {
+        let (feed, pump) = Feed::start(urls, READ_AHEAD, stop.clone());
+        let more = feed.clone();
+        let launch = stop.clone();
+        let ctx = self.ctx.clone();
+        let stopped = stop.clone();
+        // Each item is a slot that takes its URL from the queue when it
+        // runs; slots stop being made once the queue is shut and empty.
+        let slots =
+            std::iter::from_fn(move || (!launch.is_stopped() && more.has_more()).then_some(()));
+        let map = map_concurrent(
+            slots,
+            self.ctx.config.concurrency,
+            Order::Completion,
+            move |()| {
+                let (ctx, feed, stopped) = (ctx.clone(), feed.clone(), stopped.clone());
+                async move {
+                    let line = feed.next().await?;
+                    if stopped.is_stopped() {
+                        return None;
+                    }
+                    Some(fetch_one(ctx, line).await)
+                }
+            },
+        );
+        let summary = self.drain(map, sink, stop).await;
+        pump.cancel();
+        summary
+    }
+
+    /// Reads the map's records to the end, into the sink and the tally,
+    /// watching `stop` and the grace period.
+    async fn drain<I, F, Fut, S>(
+        &self,
+        mut map: MapConcurrent<I, F, Fut>,
+        sink: &mut S,
+        stop: &StopHandle,
+    ) -> Result<Summary, CliError>
+    where
+        I: Iterator,
+        F: FnMut(I::Item) -> Fut,
+        Fut: Future<Output = Option<FetchRecord>> + 'static,
+        S: RecordSink + ?Sized,
+    {
+        let start = ferrio::now();
+        let stats_before = self.ctx.client.stats();
         let mut tally = Tally::new();
         let mut grace: Option<ferrio::time::Sleep> = None;
         let mut interrupted = false;
@@ -161,15 +229,13 @@ impl Fetcher {
                         map.stop();
                     }
                 }
-                match Pin::new(&mut map).poll_next(cx) {
-                    Poll::Ready(next) => Poll::Ready(next),
-                    Poll::Pending => Poll::Pending,
-                }
+                Pin::new(&mut map).poll_next(cx)
             })
             .await;
             match next {
                 None => break,
-                Some(Ok(record)) => {
+                Some(Ok(None)) => {}
+                Some(Ok(Some(record))) => {
                     tally.add(&record);
                     if failure.is_none() {
                         if let Err(e) = sink.record(&record) {
@@ -186,6 +252,8 @@ impl Fetcher {
                     grace = None;
                     map.stop();
                 }
+                // A slot cancelled before it took a URL lost nothing.
+                Some(Err(e)) if e.is_cancelled() => {}
                 Some(Err(e)) => tally.add(&lost(e)),
             }
         }

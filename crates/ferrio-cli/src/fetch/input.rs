@@ -82,7 +82,7 @@ pub struct UrlSource {
 
 enum Kind {
     Reader {
-        reader: Box<dyn BufRead>,
+        reader: Box<dyn BufRead + Send>,
         line: u64,
         buf: Vec<u8>,
         done: bool,
@@ -106,7 +106,7 @@ impl fmt::Debug for UrlSource {
 impl UrlSource {
     /// URLs read line by line from `reader`: blank lines and lines starting
     /// with `#` are skipped.
-    pub fn reader(reader: impl BufRead + 'static) -> UrlSource {
+    pub fn reader(reader: impl BufRead + Send + 'static) -> UrlSource {
         UrlSource {
             kind: Kind::Reader {
                 reader: Box::new(reader),

@@ -103,9 +103,13 @@ pub fn start(args: &[&str], stdin: Option<&str>) -> Running {
         .stdout(fs::File::create(&out).unwrap())
         .stderr(fs::File::create(&err).unwrap());
     let mut child = command.spawn().expect("the ferrio binary runs");
-    if let Some(text) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(text.as_bytes()).unwrap();
+    // Some("") keeps stdin open for `feed`; other text is written and closed.
+    match stdin {
+        Some("") | None => {}
+        Some(text) => {
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
     }
     Running {
         child,
@@ -128,6 +132,21 @@ impl Running {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Writes to the child's stdin (started with `Some("")` to keep it).
+    pub fn feed(&mut self, text: &str) {
+        self.child
+            .stdin
+            .as_mut()
+            .expect("stdin kept open")
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+
+    /// Closes the child's stdin: its end of input.
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
     }
 
     pub fn has_exited(&mut self) -> bool {
