@@ -604,3 +604,59 @@ fn a_slow_stdin_does_not_hold_back_the_requests_in_flight() {
     assert_eq!(jsonl(&output).len(), 4);
     assert!(out.stdout.starts_with("4 URLs: 4 ok"), "{}", out.stdout);
 }
+
+#[test]
+fn connect_timeout_and_data_from_a_file() {
+    let dir = Scratch::new("connect");
+    if let Some((_socket, _held, addr)) = support::full_listener() {
+        let output = dir.path("r.jsonl");
+        let url = format!("http://{addr}/item/1");
+        let out = run(&[
+            "fetch",
+            "--url-template",
+            &(url + "?{1..2}"),
+            "--connect-timeout",
+            "200ms",
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        assert_eq!(out.code, Some(1), "{out:?}");
+        let lines = jsonl(&output);
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines
+                .iter()
+                .all(|l| l["error"]["kind"] == "connect_timeout"),
+            "{lines:?}"
+        );
+    } else {
+        eprintln!(
+            "this system completes connections past the backlog: connect timeout not checked"
+        );
+    }
+    let s = server();
+    let body = dir.write("body.json", "{\"from\":\"file\"}");
+    let data = format!("@{}", body.display());
+    let save = dir.path("saved");
+    let out = run(&[
+        "fetch",
+        "--url-template",
+        &s.url("/echo?{1..1}"),
+        "--data",
+        &data,
+        "--save-dir",
+        save.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let saved = std::fs::read_dir(&save)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let echo: serde_json::Value = serde_json::from_slice(&std::fs::read(saved).unwrap()).unwrap();
+    assert_eq!(
+        (echo["method"].as_str(), echo["body"].as_str()),
+        (Some("POST"), Some("{\"from\":\"file\"}"))
+    );
+}

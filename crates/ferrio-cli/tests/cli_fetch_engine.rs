@@ -435,3 +435,38 @@ async fn https_to_a_plain_server_is_a_tls_error() {
         );
     }
 }
+
+#[ferrio::test]
+async fn a_connection_never_accepted_times_out_at_the_connect_timeout() {
+    let Some((_socket, _held, addr)) = support::full_listener() else {
+        eprintln!("this system completes connections past the backlog: not checked");
+        return;
+    };
+    let cfg = FetchConfig {
+        connect_timeout: Some(Duration::from_secs(3)),
+        retries: 1,
+        backoff: Duration::from_secs(1),
+        ..config()
+    };
+    let mut records = Vec::new();
+    let start = ferrio::now();
+    let summary = fetch_all(
+        &cfg,
+        UrlSource::urls([format!("http://{addr}/item/1")]),
+        &mut records,
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.failed, 1);
+    assert_eq!(
+        records[0].error.as_ref().unwrap().kind,
+        ErrorKind::ConnectTimeout
+    );
+    assert_eq!(records[0].attempts, 2, "a connect timeout is retried");
+    // Two 3 s attempts and at most 1 s of jittered backoff between them.
+    let took = ferrio::now() - start;
+    assert!(
+        took >= Duration::from_secs(6) && took <= Duration::from_secs(7),
+        "{took:?}"
+    );
+}

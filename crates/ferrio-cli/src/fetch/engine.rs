@@ -447,12 +447,22 @@ async fn attempt(
     let fetch = ctx.client.fetch(url);
     let result = match ctx.config.timeout {
         None => fetch.await,
-        Some(limit) => ferrio::timeout(limit, fetch).await.unwrap_or_else(|_| {
-            Err(FetchError::new(
-                ErrorKind::Timeout,
-                format!("no complete answer within {limit:?} (raise --timeout?)"),
-            ))
-        }),
+        Some(limit) => {
+            let deadline = ferrio::now() + limit;
+            let timed_out = || {
+                FetchError::new(
+                    ErrorKind::Timeout,
+                    format!("no complete answer within {limit:?} (raise --timeout?)"),
+                )
+            };
+            match ferrio::timeout(limit, fetch).await {
+                // The expiry cancelled a socket operation, which reports
+                // that as its own error.
+                Ok(Err(_)) if ferrio::now() >= deadline => Err(timed_out()),
+                Ok(result) => result,
+                Err(_) => Err(timed_out()),
+            }
+        }
     };
     let result = result.and_then(|response| {
         let code = response.status.as_u16();

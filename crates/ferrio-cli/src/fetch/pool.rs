@@ -108,16 +108,27 @@ impl Pool {
     ) -> Result<Conn, FetchError> {
         let open = open(origin);
         let conn = match limit {
-            Some(limit) => ferrio::timeout(limit, open).await.map_err(|_| {
-                FetchError::new(
-                    ErrorKind::ConnectTimeout,
-                    format!(
-                        "no connection to {}:{} within {limit:?} (raise --connect-timeout?)",
-                        origin.host, origin.port
-                    ),
-                )
-            })??,
             None => open.await?,
+            Some(limit) => {
+                let deadline = ferrio::now() + limit;
+                let timed_out = || {
+                    FetchError::new(
+                        ErrorKind::ConnectTimeout,
+                        format!(
+                            "no connection to {}:{} within {limit:?} (raise --connect-timeout?)",
+                            origin.host, origin.port
+                        ),
+                    )
+                };
+                match ferrio::timeout(limit, open).await {
+                    Ok(Ok(conn)) => conn,
+                    // The expiry cancelled the connect, which reports
+                    // that as its own error.
+                    Ok(Err(_)) if ferrio::now() >= deadline => return Err(timed_out()),
+                    Ok(Err(e)) => return Err(e),
+                    Err(_) => return Err(timed_out()),
+                }
+            }
         };
         self.opened.set(self.opened.get() + 1);
         Ok(conn)

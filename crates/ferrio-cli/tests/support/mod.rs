@@ -254,3 +254,33 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, std
         _ => answer(404, "{\"error\":\"not found\"}"),
     })
 }
+
+/// A listener whose accept queue is full, so a new connection is never
+/// completed (the kernel drops its SYNs): what --connect-timeout is for.
+/// `None` if this system completes connections anyway.
+pub fn full_listener() -> Option<(
+    ferrio::net::socket2::Socket,
+    Vec<std::net::TcpStream>,
+    std::net::SocketAddr,
+)> {
+    use ferrio::net::socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    socket.listen(0).unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => return Some((socket, held, addr)),
+        }
+    }
+    None
+}
