@@ -178,8 +178,14 @@ impl Client {
             match conn.sender.send_request(request).await {
                 Ok(response) => break response,
                 // A kept-alive connection the server had just closed: the
-                // request never reached it; once more on a new connection.
-                Err(e) if reused && (e.is_canceled() || e.is_incomplete_message()) => {
+                // request was not sent (canceled), or the server closed it
+                // as it came (incomplete; then only an idempotent request
+                // may go again): once more, on a new connection.
+                Err(e)
+                    if reused
+                        && (e.is_canceled()
+                            || (e.is_incomplete_message() && method.is_idempotent())) =>
+                {
                     conn = pool.connect(&origin, self.inner.connect_timeout).await?;
                     reused = false;
                 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod mock_process;
 
 use std::collections::HashMap;
 use std::io::Write as _;
