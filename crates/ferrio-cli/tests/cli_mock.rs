@@ -662,3 +662,44 @@ async fn a_bad_config_or_a_taken_port_is_an_error() {
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     server.shutdown().await.unwrap();
 }
+
+#[ferrio::test]
+async fn a_hang_ends_when_its_client_leaves() {
+    let server = start(MockConfig::default()).await;
+    let mut c = Client::connect(server.local_addr()).await;
+    let gave_up = ferrio::timeout(Duration::from_secs(1), c.try_get("/hang")).await;
+    assert!(gave_up.is_err());
+    assert_eq!(server.stats().open_connections, 1);
+    c.close().await;
+    until("the hanging connection closed", || {
+        server.stats().open_connections == 0
+    })
+    .await;
+    server.shutdown().await.unwrap();
+}
+
+#[ferrio::test]
+async fn head_sends_the_headers_only() {
+    let server = start(MockConfig {
+        slow_body: true,
+        ..MockConfig::default()
+    })
+    .await;
+    let mut c = Client::connect(server.local_addr()).await;
+    let r = c
+        .send(
+            Request::head("/item/17")
+                .header("host", "x")
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-length"), Some("26"));
+    assert!(r.body.is_empty());
+    // The connection is still good for a GET.
+    assert_eq!(c.get("/item/17").await.body.len(), 26);
+    c.close().await;
+    server.shutdown().await.unwrap();
+}

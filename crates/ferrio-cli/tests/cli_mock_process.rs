@@ -19,7 +19,21 @@ struct Mock {
     pid: i32,
     exited: mpsc::Receiver<ExitStatus>,
     stdout: mpsc::Receiver<String>,
-    stderr: Option<std::process::ChildStderr>,
+    stderr: mpsc::Receiver<String>,
+}
+
+/// Sends each line `from` reads to the receiver, on a thread of its own.
+fn lines(from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 impl Mock {
@@ -33,16 +47,7 @@ impl Mock {
             .expect("spawn ferrio");
         let pid = i32::try_from(child.id()).unwrap();
         let stdout: ChildStdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take();
-        let (line_tx, line_rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if line_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let stderr = child.stderr.take().unwrap();
         let (exit_tx, exit_rx) = mpsc::channel();
         thread::spawn(move || {
             if let Ok(status) = child.wait() {
@@ -52,8 +57,8 @@ impl Mock {
         Mock {
             pid,
             exited: exit_rx,
-            stdout: line_rx,
-            stderr,
+            stdout: lines(stdout),
+            stderr: lines(stderr),
         }
     }
 
@@ -83,10 +88,17 @@ impl Mock {
             .expect("ferrio serve-mock did not exit")
     }
 
-    fn stderr(&mut self) -> String {
+    /// The next line on stderr.
+    fn stderr_line(&self) -> String {
+        self.stderr.recv_timeout(BOUND).expect("no line on stderr")
+    }
+
+    /// What it printed to stderr, once it has exited.
+    fn stderr(&self) -> String {
         let mut text = String::new();
-        if let Some(mut stderr) = self.stderr.take() {
-            let _ = stderr.read_to_string(&mut text);
+        while let Ok(line) = self.stderr.recv_timeout(BOUND) {
+            text.push_str(&line);
+            text.push('\n');
         }
         text
     }
@@ -109,7 +121,7 @@ impl Drop for Mock {
 
 /// Runs `ferrio args` to its end (bounded); status and stderr.
 fn run(args: &[&str]) -> (ExitStatus, String) {
-    let mut mock = Mock::spawn(args);
+    let mock = Mock::spawn(args);
     let status = mock.wait();
     (status, mock.stderr())
 }
@@ -151,7 +163,7 @@ fn assert_no_panic(stderr: &str) {
 
 #[test]
 fn it_serves_until_sigint_then_exits_0() {
-    let mut mock = Mock::spawn(&["serve-mock", "--port", "0", "--seed", "1"]);
+    let mock = Mock::spawn(&["serve-mock", "--port", "0", "--seed", "1"]);
     let port = mock.port();
     let (status, body) = get(port, "/item/17");
     assert_eq!(status, 200);
@@ -196,6 +208,48 @@ fn a_hanging_client_does_not_keep_it_from_stopping() {
     let mut rest = Vec::new();
     let _ = hanging.read_to_end(&mut rest);
     assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+}
+
+#[test]
+fn verbose_prints_a_line_per_request_to_stderr() {
+    let mock = Mock::spawn(&["serve-mock", "--port", "0", "--verbose"]);
+    let port = mock.port();
+    assert_eq!(get(port, "/item/3").0, 200);
+    assert_eq!(mock.stderr_line(), "GET /item/3 -> 200");
+    assert_eq!(get(port, "/nowhere").0, 404);
+    assert_eq!(mock.stderr_line(), "GET /nowhere -> 404");
+    mock.signal(libc::SIGINT);
+    assert_eq!(mock.wait().code(), Some(0));
+}
+
+#[test]
+fn a_second_sigint_cuts_the_shutdown_short_with_130() {
+    let mock = Mock::spawn(&[
+        "serve-mock",
+        "--port",
+        "0",
+        "--latency",
+        "1h",
+        "--shutdown-grace",
+        "1h",
+    ]);
+    let port = mock.port();
+    let mut slow = connect(port).unwrap();
+    write!(slow, "GET /item/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut seen = false;
+    for _ in 0..10_000 {
+        let (_, stats) = get(port, "/_stats");
+        let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+        if stats["requests"] == 1 {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "the request never arrived");
+    mock.signal(libc::SIGINT);
+    assert!(mock.stderr_line().contains("Ctrl-C again"));
+    mock.signal(libc::SIGINT);
+    assert_eq!(mock.wait().code(), Some(130));
 }
 
 #[test]
