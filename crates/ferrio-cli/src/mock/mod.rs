@@ -23,6 +23,11 @@
 //! Every route but `/_stats` is subject to the rate limit (429 with
 //! `Retry-After` in whole seconds, rounded up) and then the latency.
 //!
+//! From the command line: `cargo run -p ferrio-cli -- serve-mock --port 0
+//! --latency 50..300ms --fail-rate 0.05 --seed 1` prints
+//! `listening on http://127.0.0.1:PORT` as its first line and serves
+//! until Ctrl-C (`ferrio serve-mock --help` lists every flag).
+//!
 //! ```
 //! use ferrio_cli::mock::{MockConfig, MockServer};
 //!
