@@ -703,3 +703,44 @@ async fn head_sends_the_headers_only() {
     c.close().await;
     server.shutdown().await.unwrap();
 }
+
+#[ferrio::test]
+async fn concurrent_clients_see_the_same_seeded_failures() {
+    let config = MockConfig {
+        fail_rate: 0.25,
+        latency: DurationRange {
+            low: Duration::from_millis(10),
+            high: Duration::from_millis(90),
+        },
+        seed: Some(11),
+        ..MockConfig::default()
+    };
+    let sequential = failed_ids(config.clone(), 0..100).await;
+
+    let server = start(config).await;
+    let addr = server.local_addr();
+    let clients: Vec<_> = (0..10u64)
+        .map(|k| {
+            ferrio::spawn(async move {
+                let mut c = Client::connect(addr).await;
+                let mut failed = Vec::new();
+                for id in (k..100).step_by(10) {
+                    if c.get(&format!("/item/{id}")).await.status != 200 {
+                        failed.push(id);
+                    }
+                }
+                c.close().await;
+                failed
+            })
+        })
+        .collect();
+    let mut concurrent = Vec::new();
+    for client in clients {
+        concurrent.extend(client.await.unwrap());
+    }
+    concurrent.sort_unstable();
+    assert_eq!(concurrent, sequential);
+    let stats = server.stats();
+    assert_eq!((stats.connections, stats.requests), (10, 100));
+    server.shutdown().await.unwrap();
+}
