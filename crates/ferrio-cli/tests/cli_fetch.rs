@@ -532,9 +532,9 @@ fn ctrl_c_writes_what_finished_and_exits_130() {
         ],
         None,
     );
-    // Three items done, two hangs in flight: interrupt.
+    // Three items done, and every slot holding a hang: interrupt.
     wait_until("three results", || jsonl(&output).len() >= 3);
-    wait_until("the hangs in flight", || s.stats.path("/hang") >= 2);
+    wait_until("five hangs in flight", || s.stats.path("/hang") == 5);
     // SIGINT to the child (kill(1), so the test needs no unsafe).
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.pid().to_string()])

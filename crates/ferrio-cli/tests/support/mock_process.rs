@@ -71,11 +71,7 @@ impl MockProcess {
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        write!(
-            stream,
-            "GET /_stats HTTP/1.0\r\nHost: {authority}\r\n\r\n"
-        )
-        .unwrap();
+        write!(stream, "GET /_stats HTTP/1.0\r\nHost: {authority}\r\n\r\n").unwrap();
         let mut answer = String::new();
         stream.read_to_string(&mut answer).unwrap();
         let (_, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
