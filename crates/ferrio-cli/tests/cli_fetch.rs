@@ -1,5 +1,5 @@
-//! `ferrio fetch` end to end: the built binary against a mock API on
-//! 127.0.0.1. Real clock: these tests assert counts, contents and exit
+//! `ferrio fetch` end to end: the built binary against `ferrio serve-mock`
+//! on 127.0.0.1. Real clock: these tests assert counts, contents and exit
 //! codes, never durations; every wait is bounded and children die with
 //! their test.
 
@@ -8,10 +8,10 @@ mod support;
 use std::collections::HashSet;
 
 use support::cli::{jsonl, run, start, wait_until, Scratch};
-use support::{Config, ThreadServer};
+use support::mock_process::MockProcess;
 
-fn server() -> ThreadServer {
-    ThreadServer::start(Config::default())
+fn server() -> MockProcess {
+    MockProcess::start(&[])
 }
 
 #[test]
@@ -117,8 +117,8 @@ fn a_template_all_ok_exits_0_with_a_summary() {
     }
     // No progress bar when stderr is not a terminal.
     assert_eq!(out.stderr, "");
-    assert_eq!(s.stats.requests(), 50);
-    assert!(s.stats.connections() <= 8);
+    assert_eq!(s.requests(), 50);
+    assert!(s.connections() <= 8);
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn a_malformed_list_reports_line_numbers_and_fetches_the_rest() {
         out.stdout
     );
     assert!(out.stdout.contains("malformed_url"));
-    assert_eq!(s.stats.requests(), 2);
+    assert_eq!(s.requests(), 2);
     let lines = jsonl(&output);
     assert_eq!(
         lines
@@ -354,7 +354,7 @@ fn retry_after_429_is_retried_and_counted() {
     assert_eq!(get("/flaky/2/7")["attempts"], 3);
     assert_eq!(get("/flaky/2/7")["outcome"], "ok");
     assert_eq!(out.json()["retries"], 4);
-    assert_eq!(s.stats.path("/status"), 3);
+    assert_eq!(s.route("status"), 3);
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn the_breaker_skips_a_host_after_n_failures() {
         "{}",
         out.stdout
     );
-    assert_eq!(s.stats.requests(), 3);
+    assert_eq!(s.requests(), 3);
     let lines = jsonl(&output);
     // In order: the three failures, then every skip.
     let outcomes: Vec<_> = lines
@@ -413,8 +413,9 @@ fn rate_and_per_host_limits_still_fetch_everything() {
     ]);
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(out.json()["ok"], 12);
-    assert_eq!(s.stats.requests(), 12);
-    assert!(s.stats.max_in_flight() <= 2);
+    assert_eq!(s.requests(), 12);
+    // At most two in flight to the one host: at most two connections.
+    assert!(s.connections() <= 2);
 }
 
 #[test]
@@ -434,7 +435,7 @@ fn resume_fetches_only_what_is_not_done_and_appends() {
     let list = list.to_str().unwrap();
     let first = run(&["fetch", list, "-o", results.to_str().unwrap()]);
     assert_eq!(first.code, Some(1));
-    assert_eq!(s.stats.requests(), 9);
+    assert_eq!(s.requests(), 9);
     let second = run(&[
         "fetch",
         list,
@@ -449,7 +450,7 @@ fn resume_fetches_only_what_is_not_done_and_appends() {
         second.stderr
     );
     assert_eq!(second.json()["total"], 3);
-    assert_eq!(s.stats.requests(), 12, "only the three failures again");
+    assert_eq!(s.requests(), 12, "only the three failures again");
     let lines = jsonl(&results);
     assert_eq!(lines.len(), 12, "appended to the resume file");
     let ok: HashSet<_> = lines
@@ -508,7 +509,7 @@ fn shards_split_the_input_exactly() {
         (60, 60),
         "every URL in exactly one shard"
     );
-    assert_eq!(s.stats.requests(), 60);
+    assert_eq!(s.requests(), 60);
 }
 
 #[test]
@@ -534,7 +535,7 @@ fn ctrl_c_writes_what_finished_and_exits_130() {
     );
     // Three items done, and every slot holding a hang: interrupt.
     wait_until("three results", || jsonl(&output).len() >= 3);
-    wait_until("five hangs in flight", || s.stats.path("/hang") == 5);
+    wait_until("five hangs in flight", || s.route("hang") == 5);
     // SIGINT to the child (kill(1), so the test needs no unsafe).
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.pid().to_string()])
@@ -553,7 +554,7 @@ fn ctrl_c_writes_what_finished_and_exits_130() {
         .count();
     assert_eq!(
         cancelled as u64,
-        s.stats.path("/hang"),
+        s.route("hang"),
         "each hang launched is recorded cancelled"
     );
     assert!(results.len() < 53, "nothing launched after Ctrl-C");
@@ -570,7 +571,7 @@ fn ten_thousand_urls_at_concurrency_200_without_an_error() {
         (summary["ok"].as_u64(), summary["failed"].as_u64()),
         (Some(10_000), Some(0))
     );
-    assert_eq!(s.stats.requests(), 10_000);
+    assert_eq!(s.requests(), 10_000);
     let c = &summary["connections"];
     assert_eq!(
         c["opened"].as_u64().unwrap() + c["reused"].as_u64().unwrap(),
