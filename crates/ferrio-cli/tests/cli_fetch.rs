@@ -536,12 +536,7 @@ fn ctrl_c_writes_what_finished_and_exits_130() {
     // Three items done, and every slot holding a hang: interrupt.
     wait_until("three results", || jsonl(&output).len() >= 3);
     wait_until("five hangs in flight", || s.route("hang") == 5);
-    // SIGINT to the child (kill(1), so the test needs no unsafe).
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    child.interrupt();
     let out = child.finish();
     out.no_panic();
     assert_eq!(out.code, Some(130), "{out:?}");
@@ -660,4 +655,40 @@ fn connect_timeout_and_data_from_a_file() {
         (echo["method"].as_str(), echo["body"].as_str()),
         (Some("POST"), Some("{\"from\":\"file\"}"))
     );
+}
+
+#[test]
+fn a_second_ctrl_c_quits_at_once() {
+    let s = server();
+    let dir = Scratch::new("sigint2");
+    let output = dir.path("r.jsonl");
+    let list = dir.write(
+        "urls.txt",
+        &format!("{}\n{}\n", s.url("/item/1"), s.url("/hang")),
+    );
+    let child = start(
+        &[
+            "fetch",
+            list.to_str().unwrap(),
+            "--grace",
+            "10m",
+            "-o",
+            output.to_str().unwrap(),
+        ],
+        None,
+    );
+    wait_until("the item done and the hang in flight", || {
+        jsonl(&output).len() == 1 && s.route("hang") == 1
+    });
+    child.interrupt();
+    wait_until("the first Ctrl-C noticed", || {
+        child.stderr_so_far().contains("Ctrl-C again")
+    });
+    // The grace is ten minutes: only the second Ctrl-C ends it now.
+    child.interrupt();
+    let out = child.finish();
+    out.no_panic();
+    assert_eq!(out.code, Some(130), "{out:?}");
+    assert!(out.stderr.contains("interrupted twice"), "{}", out.stderr);
+    assert_eq!(jsonl(&output).len(), 1, "what finished is on disk");
 }
