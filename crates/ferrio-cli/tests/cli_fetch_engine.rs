@@ -493,3 +493,25 @@ async fn a_connection_never_accepted_times_out_at_the_connect_timeout() {
         "{took:?}"
     );
 }
+
+#[ferrio::test]
+async fn a_cancelled_caller_still_gets_the_summary_of_what_finished() {
+    let server = mock(Duration::ZERO).await;
+    let paths = [
+        "/item/1".to_string(),
+        "/hang".to_string(),
+        "/item/2".to_string(),
+    ];
+    let mut records = Vec::new();
+    let cfg = config();
+    let run = fetch_all(&cfg, urls(&server, paths), &mut records);
+    // The timeout cancels the run; the run cancels /hang and returns.
+    let summary = match ferrio::timeout(Duration::from_secs(1), run).await {
+        Ok(result) => result.unwrap(),
+        Err(e) => panic!("the run ended by its summary, not dropped: {e:?}"),
+    };
+    assert!(summary.interrupted);
+    assert_eq!((summary.ok, summary.cancelled), (2, 1));
+    assert_eq!(records.len(), 3);
+    assert_eq!(one(&records, "/hang").outcome, Outcome::Cancelled);
+}

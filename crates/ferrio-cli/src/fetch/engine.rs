@@ -156,6 +156,10 @@ impl Fetcher {
     /// # Errors
     ///
     /// As [`run`](Self::run).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`run`](Self::run); the reader thread stops at its next line.
     pub async fn run_streamed<I, S>(
         &self,
         urls: I,
@@ -277,6 +281,11 @@ impl Fetcher {
 /// # Errors
 ///
 /// As [`Fetcher::new`] and [`Fetcher::run`].
+///
+/// # Cancel safety
+///
+/// As [`Fetcher::run`]: cancelled, it cancels the requests in flight and
+/// still returns the summary of what finished.
 pub async fn fetch_all<I, S>(
     config: &FetchConfig,
     urls: I,
