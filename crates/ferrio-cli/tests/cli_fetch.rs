@@ -692,3 +692,49 @@ fn a_second_ctrl_c_quits_at_once() {
     assert!(out.stderr.contains("interrupted twice"), "{}", out.stderr);
     assert_eq!(jsonl(&output).len(), 1, "what finished is on disk");
 }
+
+#[test]
+fn a_progress_bar_is_drawn_when_stderr_is_a_terminal() {
+    // script(1) gives the child a terminal; without it, nothing to check.
+    let Ok(probe) = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("no script(1): the terminal case is not checked");
+        return;
+    };
+    if !probe.status.success() {
+        return;
+    }
+    let s = server();
+    let dir = Scratch::new("tty");
+    let summary = dir.path("summary.txt");
+    let inner = format!(
+        "'{}' fetch --url-template '{}' -c 2 > '{}'",
+        env!("CARGO_BIN_EXE_ferrio"),
+        s.url("/item/{1..6}"),
+        summary.display()
+    );
+    let tty = dir.path("tty.out");
+    let status = std::process::Command::new("script")
+        .args(["-qec", &inner, tty.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    if !status.success() && !summary.exists() {
+        eprintln!("script(1) could not give the child a terminal: not checked");
+        return;
+    }
+    assert!(status.success());
+    let drawn = String::from_utf8_lossy(&std::fs::read(&tty).unwrap()).into_owned();
+    assert!(
+        drawn.contains("/6"),
+        "done/total on the terminal: {drawn:?}"
+    );
+    assert!(drawn.contains("ETA"), "{drawn:?}");
+    // The summary went to stdout, clean of the bar.
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.starts_with("6 URLs: 6 ok"), "{summary}");
+    assert!(!summary.contains("ETA"));
+}
