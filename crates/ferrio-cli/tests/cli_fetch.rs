@@ -738,3 +738,31 @@ fn a_progress_bar_is_drawn_when_stderr_is_a_terminal() {
     assert!(summary.starts_with("6 URLs: 6 ok"), "{summary}");
     assert!(!summary.contains("ETA"));
 }
+
+#[test]
+fn a_rate_limited_server_is_waited_for_through_retry_after() {
+    // 20 requests a second at most: the rest get 429 with Retry-After.
+    let s = MockProcess::start(&["--rate-limit", "20/s"]);
+    let template = s.url("/item/{1..40}");
+    let out = run(&[
+        "fetch",
+        "--url-template",
+        &template,
+        "-c",
+        "40",
+        "--retries",
+        "6",
+        "--json",
+    ]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let summary = out.json();
+    assert_eq!(summary["ok"], 40);
+    let refused = s.stats()["rate_limited"].as_u64().unwrap();
+    assert!(refused > 0, "the limit was hit");
+    assert_eq!(
+        summary["retries"].as_u64().unwrap(),
+        refused,
+        "every 429 retried once"
+    );
+    assert_eq!(s.requests(), 40 + refused);
+}

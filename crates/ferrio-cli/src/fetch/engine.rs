@@ -81,9 +81,11 @@ impl Fetcher {
             )
         });
         // A smooth rate: one permit every 1/rate seconds, bursts of one.
-        let limiter = config
-            .rate
-            .map(|rate| RateLimiter::token_bucket(1, Duration::from_secs_f64(1.0 / rate), 1));
+        // (A rate past a billion a second is no limit: one per nanosecond.)
+        let limiter = config.rate.map(|rate| {
+            let every = Duration::from_secs_f64(1.0 / rate).max(Duration::from_nanos(1));
+            RateLimiter::token_bucket(1, every, 1)
+        });
         let policy = RetryPolicy::exponential(config.backoff.max(Duration::from_micros(1)))
             .max_attempts(config.retries + 1)
             .max_delay(MAX_BACKOFF.max(config.backoff));
