@@ -43,6 +43,7 @@ mod output;
 mod pool;
 mod progress;
 mod report;
+mod request;
 mod resume;
 mod shard;
 mod template;
