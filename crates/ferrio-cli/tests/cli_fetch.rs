@@ -1,5 +1,5 @@
-//! `ferrio fetch` end to end: the built binary against a mock API on
-//! 127.0.0.1. Real clock: these tests assert counts, contents and exit
+//! `ferrio fetch` end to end: the built binary against `ferrio serve-mock`
+//! on 127.0.0.1. Real clock: these tests assert counts, contents and exit
 //! codes, never durations; every wait is bounded and children die with
 //! their test.
 
@@ -8,10 +8,10 @@ mod support;
 use std::collections::HashSet;
 
 use support::cli::{jsonl, run, start, wait_until, Scratch};
-use support::{Config, ThreadServer};
+use support::mock_process::MockProcess;
 
-fn server() -> ThreadServer {
-    ThreadServer::start(Config::default())
+fn server() -> MockProcess {
+    MockProcess::start(&[])
 }
 
 #[test]
@@ -117,8 +117,8 @@ fn a_template_all_ok_exits_0_with_a_summary() {
     }
     // No progress bar when stderr is not a terminal.
     assert_eq!(out.stderr, "");
-    assert_eq!(s.stats.requests(), 50);
-    assert!(s.stats.connections() <= 8);
+    assert_eq!(s.requests(), 50);
+    assert!(s.connections() <= 8);
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn a_malformed_list_reports_line_numbers_and_fetches_the_rest() {
         out.stdout
     );
     assert!(out.stdout.contains("malformed_url"));
-    assert_eq!(s.stats.requests(), 2);
+    assert_eq!(s.requests(), 2);
     let lines = jsonl(&output);
     assert_eq!(
         lines
@@ -354,7 +354,7 @@ fn retry_after_429_is_retried_and_counted() {
     assert_eq!(get("/flaky/2/7")["attempts"], 3);
     assert_eq!(get("/flaky/2/7")["outcome"], "ok");
     assert_eq!(out.json()["retries"], 4);
-    assert_eq!(s.stats.path("/status"), 3);
+    assert_eq!(s.route("status"), 3);
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn the_breaker_skips_a_host_after_n_failures() {
         "{}",
         out.stdout
     );
-    assert_eq!(s.stats.requests(), 3);
+    assert_eq!(s.requests(), 3);
     let lines = jsonl(&output);
     // In order: the three failures, then every skip.
     let outcomes: Vec<_> = lines
@@ -413,8 +413,9 @@ fn rate_and_per_host_limits_still_fetch_everything() {
     ]);
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(out.json()["ok"], 12);
-    assert_eq!(s.stats.requests(), 12);
-    assert!(s.stats.max_in_flight() <= 2);
+    assert_eq!(s.requests(), 12);
+    // At most two in flight to the one host: at most two connections.
+    assert!(s.connections() <= 2);
 }
 
 #[test]
@@ -434,7 +435,7 @@ fn resume_fetches_only_what_is_not_done_and_appends() {
     let list = list.to_str().unwrap();
     let first = run(&["fetch", list, "-o", results.to_str().unwrap()]);
     assert_eq!(first.code, Some(1));
-    assert_eq!(s.stats.requests(), 9);
+    assert_eq!(s.requests(), 9);
     let second = run(&[
         "fetch",
         list,
@@ -449,7 +450,7 @@ fn resume_fetches_only_what_is_not_done_and_appends() {
         second.stderr
     );
     assert_eq!(second.json()["total"], 3);
-    assert_eq!(s.stats.requests(), 12, "only the three failures again");
+    assert_eq!(s.requests(), 12, "only the three failures again");
     let lines = jsonl(&results);
     assert_eq!(lines.len(), 12, "appended to the resume file");
     let ok: HashSet<_> = lines
@@ -508,7 +509,7 @@ fn shards_split_the_input_exactly() {
         (60, 60),
         "every URL in exactly one shard"
     );
-    assert_eq!(s.stats.requests(), 60);
+    assert_eq!(s.requests(), 60);
 }
 
 #[test]
@@ -532,15 +533,10 @@ fn ctrl_c_writes_what_finished_and_exits_130() {
         ],
         None,
     );
-    // Three items done, two hangs in flight: interrupt.
+    // Three items done, and every slot holding a hang: interrupt.
     wait_until("three results", || jsonl(&output).len() >= 3);
-    wait_until("the hangs in flight", || s.stats.path("/hang") >= 2);
-    // SIGINT to the child (kill(1), so the test needs no unsafe).
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    wait_until("five hangs in flight", || s.route("hang") == 5);
+    child.interrupt();
     let out = child.finish();
     out.no_panic();
     assert_eq!(out.code, Some(130), "{out:?}");
@@ -553,7 +549,7 @@ fn ctrl_c_writes_what_finished_and_exits_130() {
         .count();
     assert_eq!(
         cancelled as u64,
-        s.stats.path("/hang"),
+        s.route("hang"),
         "each hang launched is recorded cancelled"
     );
     assert!(results.len() < 53, "nothing launched after Ctrl-C");
@@ -570,7 +566,7 @@ fn ten_thousand_urls_at_concurrency_200_without_an_error() {
         (summary["ok"].as_u64(), summary["failed"].as_u64()),
         (Some(10_000), Some(0))
     );
-    assert_eq!(s.stats.requests(), 10_000);
+    assert_eq!(s.requests(), 10_000);
     let c = &summary["connections"];
     assert_eq!(
         c["opened"].as_u64().unwrap() + c["reused"].as_u64().unwrap(),
@@ -659,4 +655,114 @@ fn connect_timeout_and_data_from_a_file() {
         (echo["method"].as_str(), echo["body"].as_str()),
         (Some("POST"), Some("{\"from\":\"file\"}"))
     );
+}
+
+#[test]
+fn a_second_ctrl_c_quits_at_once() {
+    let s = server();
+    let dir = Scratch::new("sigint2");
+    let output = dir.path("r.jsonl");
+    let list = dir.write(
+        "urls.txt",
+        &format!("{}\n{}\n", s.url("/item/1"), s.url("/hang")),
+    );
+    let child = start(
+        &[
+            "fetch",
+            list.to_str().unwrap(),
+            "--grace",
+            "10m",
+            "-o",
+            output.to_str().unwrap(),
+        ],
+        None,
+    );
+    wait_until("the item done and the hang in flight", || {
+        jsonl(&output).len() == 1 && s.route("hang") == 1
+    });
+    child.interrupt();
+    wait_until("the first Ctrl-C noticed", || {
+        child.stderr_so_far().contains("Ctrl-C again")
+    });
+    // The grace is ten minutes: only the second Ctrl-C ends it now.
+    child.interrupt();
+    let out = child.finish();
+    out.no_panic();
+    assert_eq!(out.code, Some(130), "{out:?}");
+    assert!(out.stderr.contains("interrupted twice"), "{}", out.stderr);
+    assert_eq!(jsonl(&output).len(), 1, "what finished is on disk");
+}
+
+#[test]
+fn a_progress_bar_is_drawn_when_stderr_is_a_terminal() {
+    // script(1) gives the child a terminal; without it, nothing to check.
+    let Ok(probe) = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("no script(1): the terminal case is not checked");
+        return;
+    };
+    if !probe.status.success() {
+        return;
+    }
+    let s = server();
+    let dir = Scratch::new("tty");
+    let summary = dir.path("summary.txt");
+    let inner = format!(
+        "'{}' fetch --url-template '{}' -c 2 > '{}'",
+        env!("CARGO_BIN_EXE_ferrio"),
+        s.url("/item/{1..6}"),
+        summary.display()
+    );
+    let tty = dir.path("tty.out");
+    let status = std::process::Command::new("script")
+        .args(["-qec", &inner, tty.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    if !status.success() && !summary.exists() {
+        eprintln!("script(1) could not give the child a terminal: not checked");
+        return;
+    }
+    assert!(status.success());
+    let drawn = String::from_utf8_lossy(&std::fs::read(&tty).unwrap()).into_owned();
+    assert!(
+        drawn.contains("/6"),
+        "done/total on the terminal: {drawn:?}"
+    );
+    assert!(drawn.contains("ETA"), "{drawn:?}");
+    // The summary went to stdout, clean of the bar.
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.starts_with("6 URLs: 6 ok"), "{summary}");
+    assert!(!summary.contains("ETA"));
+}
+
+#[test]
+fn a_rate_limited_server_is_waited_for_through_retry_after() {
+    // 20 requests a second at most: the rest get 429 with Retry-After.
+    let s = MockProcess::start(&["--rate-limit", "20/s"]);
+    let template = s.url("/item/{1..40}");
+    let out = run(&[
+        "fetch",
+        "--url-template",
+        &template,
+        "-c",
+        "40",
+        "--retries",
+        "6",
+        "--json",
+    ]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let summary = out.json();
+    assert_eq!(summary["ok"], 40);
+    let refused = s.stats()["rate_limited"].as_u64().unwrap();
+    assert!(refused > 0, "the limit was hit");
+    assert_eq!(
+        summary["retries"].as_u64().unwrap(),
+        refused,
+        "every 429 retried once"
+    );
+    assert_eq!(s.requests(), 40 + refused);
 }

@@ -6,7 +6,7 @@
 mod support;
 
 use support::cli::{start, Running, Scratch};
-use support::{Config, ThreadServer};
+use support::mock_process::MockProcess;
 
 /// VmHWM (peak resident set) of a running process, in KiB.
 fn peak_kib(pid: u32) -> Option<u64> {
@@ -40,7 +40,7 @@ fn peak_memory_is_flat_from_1000_to_10000_urls() {
         eprintln!("no /proc/<pid>/status here: skipping the memory check");
         return;
     }
-    let server = ThreadServer::start(Config::default());
+    let server = MockProcess::start(&[]);
     let dir = Scratch::new("memory");
     let mut peaks = Vec::new();
     for n in [1_000, 10_000] {

@@ -279,3 +279,142 @@ impl Command {
 pub fn run(args: FetchArgs) -> Result<u8, CliError> {
     Command::try_from(args)?.run()
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn command(args: &[&str]) -> Result<Command, CliError> {
+        let mut argv = vec!["ferrio", "fetch"];
+        argv.extend_from_slice(args);
+        match crate::Cli::try_parse_from(argv)
+            .expect("clap accepts it")
+            .command
+        {
+            crate::Command::Fetch(args) => Command::try_from(args),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const T: &str = "http://127.0.0.1:9/item/{1..3}";
+
+    #[test]
+    fn flags_land_in_the_config() {
+        let c = command(&[
+            "--url-template",
+            T,
+            "-c",
+            "7",
+            "--per-host",
+            "3",
+            "--rate",
+            "20/s",
+            "--retries",
+            "2",
+            "--backoff",
+            "50ms",
+            "--seed",
+            "9",
+            "--breaker",
+            "4",
+            "--breaker-cooldown",
+            "3s",
+            "--max-redirects",
+            "1",
+            "-H",
+            "A: 1",
+            "-H",
+            "B: 2",
+            "--data",
+            "x",
+            "--grace",
+            "1s",
+            "--timeout",
+            "2s",
+            "--connect-timeout",
+            "500ms",
+            "--shard",
+            "2/3",
+            "--json",
+        ])
+        .unwrap();
+        let f = &c.fetch;
+        assert_eq!(
+            (f.concurrency, f.per_host, f.rate, f.retries),
+            (7, Some(3), Some(20.0), 2)
+        );
+        assert_eq!((f.seed, f.breaker, f.max_redirects), (Some(9), Some(4), 1));
+        assert_eq!(f.backoff, std::time::Duration::from_millis(50));
+        assert_eq!(f.breaker_cooldown, std::time::Duration::from_secs(3));
+        assert_eq!(f.grace, std::time::Duration::from_secs(1));
+        assert_eq!(f.timeout, Some(std::time::Duration::from_secs(2)));
+        assert_eq!(
+            f.connect_timeout,
+            Some(std::time::Duration::from_millis(500))
+        );
+        assert_eq!(f.headers.len(), 2);
+        assert_eq!(f.method, hyper::http::Method::POST, "--data means POST");
+        assert_eq!(f.body.as_deref(), Some(&b"x"[..]));
+        assert_eq!(c.shard, Some(Shard::new(2, 3).unwrap()));
+        assert!(c.json && !f.keep_bodies);
+        assert_eq!(c.input, Input::Template(T.into()));
+    }
+
+    #[test]
+    fn resume_appends_to_its_own_file_or_to_output() {
+        let c = command(&["urls.txt", "--resume", "r.jsonl"]).unwrap();
+        assert_eq!(c.output, Some((PathBuf::from("r.jsonl"), true)));
+        assert_eq!(c.input, Input::File("urls.txt".into()));
+        let c = command(&["-", "--resume", "r.jsonl", "-o", "new.jsonl"]).unwrap();
+        assert_eq!(c.output, Some((PathBuf::from("new.jsonl"), true)));
+        assert_eq!(c.input, Input::Stdin);
+        let c = command(&["-", "-o", "new.jsonl", "--save-dir", "d"]).unwrap();
+        assert_eq!(c.output, Some((PathBuf::from("new.jsonl"), false)));
+        assert!(c.fetch.keep_bodies);
+    }
+
+    #[test]
+    fn every_bad_value_is_a_usage_error() {
+        for args in [
+            vec!["--url-template", T, "-H", "nocolon"],
+            vec!["--url-template", T, "-X", "GE T"],
+            vec!["--url-template", T, "--shard", "0/2"],
+            vec!["--url-template", T, "--shard", "x"],
+            vec!["--url-template", T, "-c", "0"],
+            vec!["--url-template", T, "--per-host", "0"],
+            vec!["--url-template", T, "--breaker", "0"],
+            vec!["--url-template", T, "--retries", "1000"],
+            vec!["--url-template", T, "--timeout", "0s"],
+            vec!["--url-template", T, "-X", "GET", "--data", "x"],
+        ] {
+            assert!(
+                matches!(command(&args), Err(CliError::Usage(_))),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unreadable_inputs_are_input_errors() {
+        assert!(matches!(
+            command(&["--url-template", T, "--data", "@/nonexistent/ferrio/body"]),
+            Err(CliError::Input { .. })
+        ));
+        let missing = command(&["/nonexistent/ferrio/urls.txt"]).unwrap();
+        assert!(matches!(missing.open_input(), Err(CliError::Input { .. })));
+        let dir = command(&["/"]).unwrap();
+        assert!(matches!(dir.open_input(), Err(CliError::Input { .. })));
+        let bad_template = command(&["--url-template", "http://h/{2..1}"]).unwrap();
+        assert!(matches!(bad_template.open_input(), Err(CliError::Usage(_))));
+        let resume = command(&[
+            "--url-template",
+            T,
+            "--resume",
+            "/nonexistent/ferrio/r.jsonl",
+        ])
+        .unwrap();
+        assert!(matches!(resume.run(), Err(CliError::Input { .. })));
+    }
+}

@@ -265,6 +265,36 @@ mod tests {
     }
 
     #[test]
+    fn extreme_but_valid_settings_build_a_fetcher() {
+        for config in [
+            FetchConfig {
+                rate: Some(1e15),
+                ..FetchConfig::default()
+            },
+            FetchConfig {
+                rate: Some(1e-6),
+                ..FetchConfig::default()
+            },
+            FetchConfig {
+                concurrency: 1_000_000,
+                retries: MAX_RETRIES,
+                ..FetchConfig::default()
+            },
+            FetchConfig {
+                backoff: Duration::ZERO,
+                max_redirects: 0,
+                ..FetchConfig::default()
+            },
+            FetchConfig {
+                backoff: Duration::from_secs(3600),
+                ..FetchConfig::default()
+            },
+        ] {
+            assert!(crate::fetch::Fetcher::new(config).is_ok());
+        }
+    }
+
+    #[test]
     fn headers_parse_or_say_why_not() {
         let (n, v) = parse_header("X-Token:  abc def ").unwrap();
         assert_eq!((n.as_str(), v.to_str().unwrap()), ("x-token", "abc def"));

@@ -168,6 +168,29 @@ mod tests {
         assert_eq!(h.mean(), Duration::from_micros(500_500));
     }
 
+    proptest::proptest! {
+        /// Any values: each quantile is at or above the exact one, within
+        /// the bucket width (1/16), and never above the maximum.
+        #[test]
+        fn quantiles_bound_the_exact_value(
+            values in proptest::collection::vec(0u64..10_000_000, 1..300),
+            q in 0.0f64..=1.0,
+        ) {
+            let mut h = Histogram::new();
+            for &us in &values {
+                h.record(Duration::from_micros(us));
+            }
+            let mut sorted = values.clone();
+            sorted.sort_unstable();
+            let rank = ((q * sorted.len() as f64).ceil() as usize).max(1);
+            let exact = sorted[rank - 1];
+            let got = h.quantile(q).as_micros() as u64;
+            proptest::prop_assert!(got >= exact, "{got} < {exact}");
+            proptest::prop_assert!(got <= exact + exact / 16 + 1, "{got} vs {exact}");
+            proptest::prop_assert!(got <= *sorted.last().unwrap());
+        }
+    }
+
     #[test]
     fn small_values_are_exact_and_empty_is_zero() {
         let h = Histogram::new();

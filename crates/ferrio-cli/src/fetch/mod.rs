@@ -9,7 +9,8 @@
 //! - [`FetchConfig`]: how to fetch (limits, timeouts, retries, breaker,
 //!   request), with defaults;
 //! - [`UrlSource`] / [`UrlLine`]: what to fetch, streamed;
-//! - [`fetch_all`] or [`Fetcher::run`]: the run, giving each
+//! - [`fetch_all`] or [`Fetcher::run`] (or [`Fetcher::run_streamed`],
+//!   which reads a slow source off the loop): the run, giving each
 //!   [`FetchRecord`] to a [`RecordSink`] as it finishes and returning a
 //!   [`Summary`] (counts, failures by reason, percentiles, throughput,
 //!   retries, connections), which renders as text or JSON.
@@ -42,6 +43,7 @@ mod output;
 mod pool;
 mod progress;
 mod report;
+mod request;
 mod resume;
 mod shard;
 mod template;

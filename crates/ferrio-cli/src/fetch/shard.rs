@@ -106,6 +106,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any URLs, any N: each URL is in exactly one of the N slices,
+        /// and asking again gives the same answer.
+        #[test]
+        fn any_urls_partition_into_exactly_one_slice(
+            urls in proptest::collection::vec(".{0,80}", 1..60),
+            n in 1u64..20,
+        ) {
+            let shards: Vec<Shard> = (1..=n).map(|k| Shard::new(k, n).unwrap()).collect();
+            for url in &urls {
+                let owners: Vec<u64> = shards.iter().filter(|s| s.contains(url)).map(|s| s.index()).collect();
+                proptest::prop_assert_eq!(owners.len(), 1);
+                proptest::prop_assert!(shards[owners[0] as usize - 1].contains(url));
+            }
+        }
+
+        /// K/N parses back to the same slice, and only 1 <= K <= N parses.
+        #[test]
+        fn k_of_n_parses_exactly_when_valid(k in 0u64..30, n in 0u64..30) {
+            let parsed = format!("{k}/{n}").parse::<Shard>();
+            proptest::prop_assert_eq!(parsed.is_ok(), 1 <= k && k <= n);
+            if let Ok(shard) = parsed {
+                proptest::prop_assert_eq!((shard.index(), shard.count()), (k, n));
+            }
+        }
+    }
+
     #[test]
     fn bad_shards_are_usage_errors() {
         assert_eq!("2/8".parse::<Shard>().unwrap(), Shard::new(2, 8).unwrap());

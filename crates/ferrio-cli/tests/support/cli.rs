@@ -130,6 +130,20 @@ impl Running {
         }
     }
 
+    /// What the child wrote to stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    /// Sends SIGINT (through kill(1), so the tests need no unsafe).
+    pub fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -14,6 +14,8 @@ pub struct MockProcess {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// Connections `stats` itself opened (the server counts them too).
+    own_connections: std::cell::Cell<u64>,
 }
 
 impl Drop for MockProcess {
@@ -47,6 +49,7 @@ impl MockProcess {
         let mut mock = MockProcess {
             child,
             base: String::new(),
+            own_connections: std::cell::Cell::new(0),
         };
         let line = rx
             .recv_timeout(super::cli::CHILD_LIMIT)
@@ -68,6 +71,7 @@ impl MockProcess {
     pub fn stats(&self) -> serde_json::Value {
         let authority = self.base.trim_start_matches("http://");
         let mut stream = TcpStream::connect(authority).unwrap();
+        self.own_connections.set(self.own_connections.get() + 1);
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
@@ -82,8 +86,10 @@ impl MockProcess {
         self.stats()["requests"].as_u64().unwrap()
     }
 
+    /// Connections accepted, without the ones `stats` opened.
     pub fn connections(&self) -> u64 {
-        self.stats()["connections"].as_u64().unwrap()
+        let all = self.stats()["connections"].as_u64().unwrap();
+        all - self.own_connections.get()
     }
 
     /// Requests to one route (`item`, `status`, `hang`, …).
