@@ -9,10 +9,9 @@ use std::time::Duration;
 use ferrio::event_loop::ExceptionKind;
 use ferrio::Handle;
 
-use super::{fetch_items, DemoConfig};
+use super::{fetch_items, start_mock, DemoConfig};
 use crate::error::CliError;
 use crate::fetch::{Discard, FetchConfig, Fetcher, StopHandle, Summary, UrlSource};
-use crate::mock::{MockConfig, MockServer};
 
 /// The failure lesson: `count` calls against a mock failing `fail_rate` of
 /// them; the failures are reported by reason and the successes kept — what
@@ -32,15 +31,7 @@ pub struct FailureLesson {
 ///
 /// [`CliError::Io`] if the mock cannot listen.
 pub async fn failure_lesson(config: &DemoConfig) -> Result<FailureLesson, CliError> {
-    let server = MockServer::start(MockConfig {
-        port: 0,
-        latency: config.latency,
-        fail_rate: config.fail_rate,
-        seed: Some(config.seed),
-        ..MockConfig::default()
-    })
-    .await
-    .map_err(|e| CliError::io("starting the mock API on 127.0.0.1", e))?;
+    let server = start_mock(config, config.fail_rate).await?;
     let summary = fetch_items(&server, config.count, config.concurrency).await;
     let _ = server.shutdown().await;
     Ok(FailureLesson {
@@ -72,14 +63,7 @@ pub struct BlockingLesson {
 pub async fn blocking_lesson(config: &DemoConfig) -> Result<BlockingLesson, CliError> {
     let handle = Handle::try_current()
         .ok_or_else(|| CliError::Runtime("the demo must run on a ferrio loop".into()))?;
-    let server = MockServer::start(MockConfig {
-        port: 0,
-        latency: config.latency,
-        seed: Some(config.seed),
-        ..MockConfig::default()
-    })
-    .await
-    .map_err(|e| CliError::io("starting the mock API on 127.0.0.1", e))?;
+    let server = start_mock(config, 0.0).await?;
 
     let reports = Rc::new(RefCell::new(Vec::new()));
     let seen = reports.clone();

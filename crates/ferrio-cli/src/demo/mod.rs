@@ -89,6 +89,23 @@ impl DemoReport {
     }
 }
 
+/// Starts the demo's mock API on 127.0.0.1 (a free port) with the demo's
+/// latency and seed, failing `fail_rate` of the item calls.
+pub(crate) async fn start_mock(
+    config: &DemoConfig,
+    fail_rate: f64,
+) -> Result<MockServer, CliError> {
+    MockServer::start(MockConfig {
+        port: 0,
+        latency: config.latency,
+        fail_rate,
+        seed: Some(config.seed),
+        ..MockConfig::default()
+    })
+    .await
+    .map_err(|e| CliError::io("starting the mock API on 127.0.0.1", e))
+}
+
 /// Fetches `/item/1..=count` from `server` with `concurrency` in flight.
 pub(crate) async fn fetch_items(
     server: &MockServer,
@@ -116,14 +133,7 @@ pub async fn run_demo(
     config: &DemoConfig,
     mut progress: impl FnMut(&str),
 ) -> Result<DemoReport, CliError> {
-    let server = MockServer::start(MockConfig {
-        port: 0,
-        latency: config.latency,
-        seed: Some(config.seed),
-        ..MockConfig::default()
-    })
-    .await
-    .map_err(|e| CliError::io("starting the mock API on 127.0.0.1", e))?;
+    let server = start_mock(config, 0.0).await?;
     let address = server.url("");
     progress(&format!(
         "{} calls, one after another (each waits for the previous one)...",

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use ferrio::net::TcpListener;
+use ferrio::net::{accept_error_kind, AcceptErrorKind, TcpListener};
 use ferrio::sync::Semaphore;
 use ferrio::{Cancelled, Task};
 
@@ -159,14 +159,18 @@ async fn accept_loop(state: Rc<State>, listener: TcpListener, slots: Option<Sema
         };
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
-            Err(e) if ferrio::net::is_cancelled(&e) => return,
-            Err(e) if about_one_connection(&e) => continue,
-            Err(_) => {
-                if ferrio::sleep(ACCEPT_RETRY).await.is_err() {
-                    return;
+            Err(e) => match accept_error_kind(&e) {
+                AcceptErrorKind::Connection => continue,
+                // Out of descriptors: connections closing will free some.
+                AcceptErrorKind::OutOfResources => {
+                    if ferrio::sleep(ACCEPT_RETRY).await.is_err() {
+                        return;
+                    }
+                    continue;
                 }
-                continue;
-            }
+                // Cancelled (shutdown), or the listener itself failed.
+                _ => return,
+            },
         };
         let _ = stream.set_nodelay(true);
         let open = Open::new(state.clone(), slot);
@@ -179,15 +183,4 @@ async fn accept_loop(state: Rc<State>, listener: TcpListener, slots: Option<Sema
             Err(_) => return,
         }
     }
-}
-
-/// Whether an accept error concerns only the connection being accepted.
-fn about_one_connection(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::PermissionDenied
-    )
 }

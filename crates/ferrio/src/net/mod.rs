@@ -21,6 +21,7 @@
 //! Also here: asyncio's loop-level I/O, [`add_reader`] / [`add_writer`] on
 //! any descriptor and the [`sock_recv`] family on std sockets.
 
+mod accept;
 mod addr;
 mod fd_watch;
 pub(crate) mod io;
@@ -36,6 +37,7 @@ mod unix_datagram;
 mod unix_listener;
 mod unix_stream;
 
+pub use accept::{accept_error_kind, AcceptErrorKind};
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use fd_watch::{add_reader, add_writer, remove_reader, remove_writer};
 pub use io::{into_cancelled, is_cancelled};

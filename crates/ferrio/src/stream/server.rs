@@ -15,7 +15,10 @@ use std::time::Duration;
 use super::reader::{StreamReader, DEFAULT_LIMIT};
 use super::transport::{Conn, Direct, Transport};
 use super::writer::StreamWriter;
-use crate::net::{lookup_host, ListenOptions, TcpListener, ToSocketAddrs, UnixListener};
+use crate::net::{
+    accept_error_kind, lookup_host, AcceptErrorKind, ListenOptions, TcpListener, ToSocketAddrs,
+    UnixListener,
+};
 use crate::sync::Event;
 use crate::task::{Cancelled, TaskRef};
 
@@ -378,26 +381,6 @@ impl fmt::Debug for Server {
     }
 }
 
-/// Whether an accept error means the process ran out of resources (the
-/// listener is fine: wait and retry).
-fn out_of_resources(e: &io::Error) -> bool {
-    use rustix::io::Errno;
-    let codes = [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM];
-    e.raw_os_error()
-        .is_some_and(|code| codes.iter().any(|c| c.raw_os_error() == code))
-}
-
-/// Whether an accept error concerns only the connection being accepted.
-fn transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::PermissionDenied
-    ) || e.raw_os_error() == Some(rustix::io::Errno::PROTO.raw_os_error())
-}
-
 /// Removes a connection from the server when its task ends, however.
 struct ConnectionGuard {
     server: Rc<Inner>,
@@ -437,21 +420,23 @@ async fn accept_loop<H, F>(
                 server.accepted.set(server.accepted.get() + 1);
                 spawn_connection(transport, peer, &handler, &server, &options);
             }
-            Err(e) if crate::net::is_cancelled(&e) => break,
-            Err(e) if out_of_resources(&e) => {
-                tracing::warn!(
-                    "ferrio server: accept failed ({e}); out of system resources, retrying in {:?}",
-                    ACCEPT_RETRY_DELAY
-                );
-                if crate::time::sleep(ACCEPT_RETRY_DELAY).await.is_err() {
+            Err(e) => match accept_error_kind(&e) {
+                AcceptErrorKind::Cancelled => break,
+                AcceptErrorKind::OutOfResources => {
+                    tracing::warn!(
+                        "ferrio server: accept failed ({e}); out of system resources, retrying in {:?}",
+                        ACCEPT_RETRY_DELAY
+                    );
+                    if crate::time::sleep(ACCEPT_RETRY_DELAY).await.is_err() {
+                        break;
+                    }
+                }
+                AcceptErrorKind::Connection => {}
+                _ => {
+                    tracing::error!("ferrio server: accept failed ({e}); this listener stops");
                     break;
                 }
-            }
-            Err(e) if transient(&e) => {}
-            Err(e) => {
-                tracing::error!("ferrio server: accept failed ({e}); this listener stops");
-                break;
-            }
+            },
         }
     }
     drop(listener);
