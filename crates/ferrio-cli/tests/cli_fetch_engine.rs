@@ -515,3 +515,43 @@ async fn a_cancelled_caller_still_gets_the_summary_of_what_finished() {
     assert_eq!(records.len(), 3);
     assert_eq!(one(&records, "/hang").outcome, Outcome::Cancelled);
 }
+
+#[cfg(feature = "tls")]
+#[ferrio::test]
+async fn https_with_a_trusted_certificate_on_a_kept_alive_connection() {
+    let (addr, trusted, _server) = support::tls::https_server().await;
+    let urls_of = || {
+        UrlSource::urls(
+            ["/item/1", "/item/2", "/item/3"]
+                .map(|p| format!("https://localhost:{}{p}", addr.port())),
+        )
+    };
+    let cfg = FetchConfig {
+        concurrency: 1,
+        tls: Some(trusted),
+        keep_bodies: true,
+        ..config()
+    };
+    let mut records = Vec::new();
+    let summary = fetch_all(&cfg, urls_of(), &mut records).await.unwrap();
+    assert_eq!(summary.ok, 3, "{records:?}");
+    assert_eq!(
+        &one(&records, "/item/2").body.as_ref().unwrap()[..],
+        b"secure /item/2"
+    );
+    assert_eq!(
+        (summary.connections.opened, summary.connections.reused),
+        (1, 2)
+    );
+
+    // Mozilla's roots do not know the test certificate.
+    let mut records = Vec::new();
+    let summary = fetch_all(&config(), urls_of(), &mut records).await.unwrap();
+    assert_eq!(summary.failed, 3);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.error.as_ref().unwrap().kind == ErrorKind::Tls),
+        "{records:?}"
+    );
+}

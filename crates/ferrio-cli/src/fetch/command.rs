@@ -103,6 +103,8 @@ impl TryFrom<FetchArgs> for Command {
             body,
             grace: limits.grace,
             keep_bodies: output.save_dir.is_some(),
+            #[cfg(feature = "tls")]
+            tls: None,
         };
         fetch.validate()?;
         let input = match (input, url_template) {

@@ -46,6 +46,7 @@ mod report;
 mod request;
 mod resume;
 mod shard;
+mod stream_io;
 mod template;
 
 pub use args::{FetchArgs, LimitArgs, OutputArgs, RequestArgs};
@@ -63,3 +64,4 @@ pub use progress::Progress;
 pub use report::{Connections, FailureGroup, Latency, Summary, Tally, EXAMPLES_PER_REASON};
 pub use resume::Done;
 pub use shard::{fnv1a, Shard};
+pub use stream_io::StreamPairIo;
