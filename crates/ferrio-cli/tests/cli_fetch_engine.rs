@@ -96,6 +96,10 @@ async fn retries_back_off_and_are_counted() {
         (Outcome::Failed, 4, Some(500))
     );
     assert_eq!(broken.error.as_ref().unwrap().kind, ErrorKind::HttpStatus);
+    assert!(
+        broken.reused,
+        "the last attempt ran on the first one's connection"
+    );
     assert_eq!(summary.retries, 3);
     assert_eq!(server.stats().requests, 4);
     // Full jitter: the delays are at most 100, 200 and 400 ms.

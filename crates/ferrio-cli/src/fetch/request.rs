@@ -118,7 +118,10 @@ pub(crate) async fn fetch_one(ctx: Rc<Ctx>, line: UrlLine) -> FetchRecord {
                 ErrorKind::BreakerOpen => Outcome::Skipped,
                 _ => Outcome::Failed,
             };
-            blank(url, outcome, Some(error))
+            let reused = error.reused;
+            let mut record = blank(url, outcome, Some(error));
+            record.reused = reused;
+            record
         }
     };
     record.attempts = sent.get();
@@ -210,7 +213,9 @@ async fn attempt(
         let code = response.status.as_u16();
         if code == 429 || (500..=599).contains(&code) {
             let reason = response.status.canonical_reason().unwrap_or("");
-            Err(FetchError::status(code, reason, response.retry_after))
+            let mut error = FetchError::status(code, reason, response.retry_after);
+            error.reused = response.reused;
+            Err(error)
         } else {
             Ok(response)
         }
