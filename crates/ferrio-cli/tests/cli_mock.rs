@@ -662,3 +662,85 @@ async fn a_bad_config_or_a_taken_port_is_an_error() {
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     server.shutdown().await.unwrap();
 }
+
+#[ferrio::test]
+async fn a_hang_ends_when_its_client_leaves() {
+    let server = start(MockConfig::default()).await;
+    let mut c = Client::connect(server.local_addr()).await;
+    let gave_up = ferrio::timeout(Duration::from_secs(1), c.try_get("/hang")).await;
+    assert!(gave_up.is_err());
+    assert_eq!(server.stats().open_connections, 1);
+    c.close().await;
+    until("the hanging connection closed", || {
+        server.stats().open_connections == 0
+    })
+    .await;
+    server.shutdown().await.unwrap();
+}
+
+#[ferrio::test]
+async fn head_sends_the_headers_only() {
+    let server = start(MockConfig {
+        slow_body: true,
+        ..MockConfig::default()
+    })
+    .await;
+    let mut c = Client::connect(server.local_addr()).await;
+    let r = c
+        .send(
+            Request::head("/item/17")
+                .header("host", "x")
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-length"), Some("26"));
+    assert!(r.body.is_empty());
+    // The connection is still good for a GET.
+    assert_eq!(c.get("/item/17").await.body.len(), 26);
+    c.close().await;
+    server.shutdown().await.unwrap();
+}
+
+#[ferrio::test]
+async fn concurrent_clients_see_the_same_seeded_failures() {
+    let config = MockConfig {
+        fail_rate: 0.25,
+        latency: DurationRange {
+            low: Duration::from_millis(10),
+            high: Duration::from_millis(90),
+        },
+        seed: Some(11),
+        ..MockConfig::default()
+    };
+    let sequential = failed_ids(config.clone(), 0..100).await;
+
+    let server = start(config).await;
+    let addr = server.local_addr();
+    let clients: Vec<_> = (0..10u64)
+        .map(|k| {
+            ferrio::spawn(async move {
+                let mut c = Client::connect(addr).await;
+                let mut failed = Vec::new();
+                for id in (k..100).step_by(10) {
+                    if c.get(&format!("/item/{id}")).await.status != 200 {
+                        failed.push(id);
+                    }
+                }
+                c.close().await;
+                failed
+            })
+        })
+        .collect();
+    let mut concurrent = Vec::new();
+    for client in clients {
+        concurrent.extend(client.await.unwrap());
+    }
+    concurrent.sort_unstable();
+    assert_eq!(concurrent, sequential);
+    let stats = server.stats();
+    assert_eq!((stats.connections, stats.requests), (10, 100));
+    server.shutdown().await.unwrap();
+}

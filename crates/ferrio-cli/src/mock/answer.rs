@@ -141,12 +141,12 @@ impl Answer {
     }
 
     /// The hyper response: the body at once, or in slow chunks over
-    /// `slow` (`Some` for `--slow-body`); none for a `HEAD` request.
+    /// `slow` (`Some` for `--slow-body`). For a `HEAD` request hyper sends
+    /// the headers only (with the body's `Content-Length`), at once.
     pub(crate) fn into_response(self, head: bool, slow: Option<Duration>) -> Response<MockBody> {
-        let body = match (head, slow) {
-            (true, _) => MockBody::empty(),
-            (false, Some(over)) if !self.body.is_empty() => MockBody::slow(self.body, over),
-            (false, _) => MockBody::full(self.body),
+        let body = match slow {
+            Some(over) if !head && !self.body.is_empty() => MockBody::slow(self.body, over),
+            _ => MockBody::full(self.body),
         };
         let mut response = Response::new(body);
         *response.status_mut() =

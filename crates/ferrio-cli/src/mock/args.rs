@@ -20,10 +20,10 @@ Paths:
   GET /item/{id}        {\"id\":id,\"name\":\"item {id}\"} (subject to --fail-rate)
   GET /status/{code}    that status; 429 and 503 carry Retry-After: 1
   GET /flaky/{k}/{id}   503 for the first k requests of (k, id), then the item
-  GET /redirect/{n}     302 to /redirect/{n-1}; 200 at 0
+  GET /redirect/{N}     302 to /redirect/{N-1}; 200 at 0
   GET /reset            the connection is reset, no response
   GET /hang             no response, ever
-  GET /bytes/{n}        n bytes (at most 64 MiB)
+  GET /bytes/{N}        N bytes (at most 64 MiB)
   GET /gzip/{id}        the item, gzip-compressed (also /deflate/{id})
   GET /blocking/{ms}    blocks the server's event loop for ms (at most 10000)
   ANY /echo             the request as JSON

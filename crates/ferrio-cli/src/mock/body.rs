@@ -22,11 +22,6 @@ pub(crate) struct MockBody {
 }
 
 impl MockBody {
-    /// No body.
-    pub(crate) fn empty() -> MockBody {
-        MockBody::full(Bytes::new())
-    }
-
     /// The whole body in one frame.
     pub(crate) fn full(bytes: impl Into<Bytes>) -> MockBody {
         let bytes = bytes.into();
@@ -135,6 +130,6 @@ mod tests {
     fn a_full_body_is_one_chunk() {
         let body = MockBody::full(&b"hello"[..]);
         assert_eq!(body.chunks.len(), 1);
-        assert!(MockBody::empty().is_end_stream());
+        assert!(MockBody::full(Bytes::new()).is_end_stream());
     }
 }

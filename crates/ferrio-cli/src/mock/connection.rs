@@ -106,15 +106,16 @@ pub(crate) async fn serve(open: Open, stream: TcpStream) {
     );
     let closing = state.closing.wait();
     let mut closing = std::pin::pin!(closing);
-    // The connection ends first, or shutdown begins first.
-    let shutting_down = poll_fn(|cx| {
+    // The connection ends first, or shutdown begins first (`Some(Ok)`),
+    // or the task is cancelled (`Some(Err)`: the connection drops at once).
+    let closing = poll_fn(|cx| {
         if conn.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(false);
+            return Poll::Ready(None);
         }
-        closing.as_mut().poll(cx).map(|_| true)
+        closing.as_mut().poll(cx).map(Some)
     })
     .await;
-    if shutting_down {
+    if let Some(Ok(())) = closing {
         conn.as_mut().graceful_shutdown();
         let _ = ferrio::timeout(state.config.shutdown_grace, conn.as_mut()).await;
     }

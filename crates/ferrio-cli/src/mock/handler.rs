@@ -93,8 +93,7 @@ pub(crate) async fn handle(
     let path = req.uri().path().to_owned();
     let route = Route::parse(&path);
     if route == Route::Stats {
-        let stats = serde_json::to_value(state.counters.snapshot()).unwrap_or_default();
-        return Ok(Answer::json(200, &stats).into_response(method == Method::HEAD, None));
+        return Ok(stats(&state).into_response(method == Method::HEAD, None));
     }
     state.counters.request(route.name());
     let outcome = respond(&state, &reset, route, req).await;
@@ -177,9 +176,16 @@ async fn respond(
                 req.uri().path()
             ),
         ),
-        Route::Stats => Answer::error(500, "/_stats is answered before the routes"),
+        // Answered before the rate limit and the latency, by `handle`.
+        Route::Stats => stats(state),
     };
     Ok(answer.into_response(head, slow))
+}
+
+/// `/_stats`: the counters as JSON.
+fn stats(state: &State) -> Answer {
+    let snapshot = serde_json::to_value(state.counters.snapshot()).unwrap_or_default();
+    Answer::json(200, &snapshot)
 }
 
 /// `/flaky/{k}/{id}`: 503 for the first `k` requests of this `(k, id)`.

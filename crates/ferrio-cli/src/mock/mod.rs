@@ -23,6 +23,11 @@
 //! Every route but `/_stats` is subject to the rate limit (429 with
 //! `Retry-After` in whole seconds, rounded up) and then the latency.
 //!
+//! From the command line: `cargo run -p ferrio-cli -- serve-mock --port 0
+//! --latency 50..300ms --fail-rate 0.05 --seed 1` prints
+//! `listening on http://127.0.0.1:PORT` as its first line and serves
+//! until Ctrl-C (`ferrio serve-mock --help` lists every flag).
+//!
 //! ```
 //! use ferrio_cli::mock::{MockConfig, MockServer};
 //!
@@ -47,6 +52,7 @@ mod routes;
 mod server;
 mod stats;
 
+use std::future::Future;
 use std::io::{self, Write};
 
 pub use args::MockArgs;
@@ -60,8 +66,8 @@ pub use stats::MockStats;
 
 use crate::error::CliError;
 
-/// Runs `ferrio serve-mock` until Ctrl-C; returns the exit code (0 after a
-/// graceful shutdown).
+/// Runs `ferrio serve-mock` until Ctrl-C; returns the exit code: 0 after a
+/// graceful shutdown, 130 if a second Ctrl-C cut the shutdown short.
 ///
 /// # Errors
 ///
@@ -71,7 +77,12 @@ use crate::error::CliError;
 pub fn run(args: MockArgs) -> Result<u8, CliError> {
     let config = MockConfig::try_from(args)?;
     // Ctrl-C is ours: it starts a graceful shutdown, not a cancellation.
-    let runner = ferrio::Runner::builder().handle_sigint(false).build()?;
+    // After a second Ctrl-C the runner cancels the connections left; their
+    // cleanup is quick.
+    let runner = ferrio::Runner::builder()
+        .handle_sigint(false)
+        .shutdown_grace(Some(std::time::Duration::from_secs(1)))
+        .build()?;
     runner.run(serve(config))?
 }
 
@@ -93,13 +104,30 @@ async fn serve(config: MockConfig) -> Result<u8, CliError> {
         .and_then(|()| stdout.flush())
         .map_err(|e| CliError::io("writing the listening line to standard output", e))?;
     drop(stdout);
-    let interrupted = ctrl_c.recv().await;
-    eprintln!("ferrio serve-mock: Ctrl-C: finishing the requests in flight");
-    let stopped = server.shutdown().await;
-    match interrupted.and(stopped) {
-        Ok(()) => Ok(crate::error::EXIT_OK),
-        Err(cancelled) => Err(CliError::Runtime(format!(
-            "serve-mock was cancelled: {cancelled}"
-        ))),
+    if let Err(cancelled) = ctrl_c.recv().await {
+        return Err(cancelled_error(cancelled));
     }
+    eprintln!(
+        "ferrio serve-mock: Ctrl-C: finishing the requests in flight (Ctrl-C again to stop at once)"
+    );
+    // Shutdown is bounded by --shutdown-grace; a second Ctrl-C cuts it short.
+    let mut shutdown = std::pin::pin!(server.shutdown());
+    let mut again = std::pin::pin!(ctrl_c.recv());
+    let stopped = std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(done) = shutdown.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(done));
+        }
+        again.as_mut().poll(cx).map(|_| None)
+    })
+    .await;
+    match stopped {
+        Some(Ok(())) => Ok(crate::error::EXIT_OK),
+        Some(Err(cancelled)) => Err(cancelled_error(cancelled)),
+        // The runner cancels what is left as it closes.
+        None => Ok(crate::error::EXIT_INTERRUPTED),
+    }
+}
+
+fn cancelled_error(cancelled: ferrio::Cancelled) -> CliError {
+    CliError::Runtime(format!("serve-mock was cancelled: {cancelled}"))
 }

@@ -57,11 +57,8 @@ impl MockServer {
     ///
     /// `InvalidInput` with the [`ConfigError`](super::ConfigError) if the
     /// configuration does not make sense; the OS's error if the port
-    /// cannot be bound (`AddrInUse`: choose another port, or 0).
-    ///
-    /// # Panics
-    ///
-    /// Outside a running ferrio loop.
+    /// cannot be bound (`AddrInUse`: choose another port, or 0); an error
+    /// outside a running ferrio loop, or on one that is closing.
     ///
     /// # Cancel safety
     ///
