@@ -51,6 +51,8 @@ mod template;
 
 pub use args::{FetchArgs, LimitArgs, OutputArgs, RequestArgs};
 pub use client::{Client, ClientStats, Response};
+#[cfg(feature = "tls")]
+pub use command::trust_only;
 pub use command::{run, Command, Input};
 pub use config::{parse_header, parse_method, FetchConfig, MAX_RETRIES};
 pub use engine::{fetch_all, Fetcher};

@@ -21,6 +21,39 @@ pub async fn https_server() -> (
     ferrio::stream::Server,
 ) {
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    serve(certified).await
+}
+
+/// An HTTPS server on a thread of its own (for child processes), and its
+/// certificate as PEM.
+pub fn https_thread() -> (SocketAddr, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let pem = certified.cert.pem();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runner = ferrio::Runner::builder()
+            .handle_sigint(false)
+            .build()
+            .unwrap();
+        let _ = runner.run(async move {
+            let (addr, _, _server) = serve(certified).await;
+            tx.send(addr).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    let addr = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the HTTPS server starts");
+    (addr, pem)
+}
+
+async fn serve(
+    certified: rcgen::CertifiedKey<rcgen::KeyPair>,
+) -> (
+    SocketAddr,
+    Arc<rustls::ClientConfig>,
+    ferrio::stream::Server,
+) {
     let cert: CertificateDer<'static> = certified.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         certified.signing_key.serialize_der(),
