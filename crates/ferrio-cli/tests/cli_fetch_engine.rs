@@ -559,3 +559,37 @@ async fn https_with_a_trusted_certificate_on_a_kept_alive_connection() {
         "{records:?}"
     );
 }
+
+#[ferrio::test]
+async fn a_url_whose_retry_the_breaker_refuses_is_failed_not_skipped() {
+    let server = mock(Duration::ZERO).await;
+    let cfg = FetchConfig {
+        concurrency: 1,
+        retries: 5,
+        backoff: Duration::from_millis(10),
+        breaker: Some(2),
+        breaker_cooldown: Duration::from_secs(60),
+        ..config()
+    };
+    let paths = ["/status/500".to_string(), "/item/1".to_string()];
+    let mut records = Vec::new();
+    let summary = fetch_all(&cfg, urls(&server, paths), &mut records)
+        .await
+        .unwrap();
+    // Two attempts open the breaker; the third is refused.
+    let first = one(&records, "/status/500");
+    assert_eq!(
+        (first.outcome, first.attempts, first.status),
+        (Outcome::Failed, 2, Some(500))
+    );
+    assert!(first
+        .error
+        .as_ref()
+        .unwrap()
+        .message
+        .contains("breaker opened"));
+    // The next URL of that host is skipped, never sent.
+    assert_eq!(one(&records, "/item/1").outcome, Outcome::Skipped);
+    assert_eq!((summary.failed, summary.skipped), (1, 1));
+    assert_eq!(server.stats().requests, 2);
+}

@@ -108,12 +108,27 @@ pub(crate) async fn fetch_one(ctx: Rc<Ctx>, line: UrlLine) -> FetchRecord {
         Ok(response) => answered(url, response),
         Err(e) if e.is_cancelled() => blank(url, Outcome::Cancelled, Some(cancelled())),
         Err(e) => {
-            let error = match e.into_last() {
-                Some(AttemptError::Failed(error)) => error,
-                Some(AttemptError::TimedOut(_)) | None => {
-                    FetchError::new(ErrorKind::Timeout, "timed out")
+            let mut errors: Vec<FetchError> = e
+                .into_errors()
+                .into_iter()
+                .map(|error| match error {
+                    AttemptError::Failed(error) => error,
+                    AttemptError::TimedOut(_) => FetchError::new(ErrorKind::Timeout, "timed out"),
+                })
+                .collect();
+            let mut error = errors
+                .pop()
+                .unwrap_or_else(|| FetchError::new(ErrorKind::Timeout, "timed out"));
+            // Sent, failed, then refused a retry by the breaker that opened
+            // meanwhile: a failure (its own error), not a skip.
+            if error.kind == ErrorKind::BreakerOpen {
+                if let Some(earlier) = errors.pop() {
+                    error = earlier;
+                    error
+                        .message
+                        .push_str(" (no more retries: the host's breaker opened)");
                 }
-            };
+            }
             let outcome = match error.kind {
                 ErrorKind::BreakerOpen => Outcome::Skipped,
                 _ => Outcome::Failed,
