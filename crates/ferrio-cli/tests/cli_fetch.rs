@@ -766,3 +766,33 @@ fn a_rate_limited_server_is_waited_for_through_retry_after() {
     );
     assert_eq!(s.requests(), 40 + refused);
 }
+
+#[cfg(feature = "tls")]
+#[test]
+fn https_with_cacert() {
+    let (addr, pem) = support::tls::https_thread();
+    let dir = Scratch::new("cacert");
+    let ca = dir.write("ca.pem", &pem);
+    let template = format!("https://localhost:{}/item/{{1..4}}", addr.port());
+    let out = run(&[
+        "fetch",
+        "--url-template",
+        &template,
+        "-c",
+        "1",
+        "--cacert",
+        ca.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let summary = out.json();
+    assert_eq!(summary["ok"], 4);
+    assert_eq!(
+        summary["connections"]["opened"], 1,
+        "one TLS connection, kept alive"
+    );
+    // Without it, Mozilla's roots refuse the test certificate.
+    let out = run(&["fetch", "--url-template", &template, "--json"]);
+    assert_eq!(out.code, Some(1));
+    assert_eq!(out.json()["failures"][0]["reason"], "tls");
+}

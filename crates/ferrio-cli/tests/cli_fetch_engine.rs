@@ -96,6 +96,10 @@ async fn retries_back_off_and_are_counted() {
         (Outcome::Failed, 4, Some(500))
     );
     assert_eq!(broken.error.as_ref().unwrap().kind, ErrorKind::HttpStatus);
+    assert!(
+        broken.reused,
+        "the last attempt ran on the first one's connection"
+    );
     assert_eq!(summary.retries, 3);
     assert_eq!(server.stats().requests, 4);
     // Full jitter: the delays are at most 100, 200 and 400 ms.
@@ -514,4 +518,78 @@ async fn a_cancelled_caller_still_gets_the_summary_of_what_finished() {
     assert_eq!((summary.ok, summary.cancelled), (2, 1));
     assert_eq!(records.len(), 3);
     assert_eq!(one(&records, "/hang").outcome, Outcome::Cancelled);
+}
+
+#[cfg(feature = "tls")]
+#[ferrio::test]
+async fn https_with_a_trusted_certificate_on_a_kept_alive_connection() {
+    let (addr, trusted, _server) = support::tls::https_server().await;
+    let urls_of = || {
+        UrlSource::urls(
+            ["/item/1", "/item/2", "/item/3"]
+                .map(|p| format!("https://localhost:{}{p}", addr.port())),
+        )
+    };
+    let cfg = FetchConfig {
+        concurrency: 1,
+        tls: Some(trusted),
+        keep_bodies: true,
+        ..config()
+    };
+    let mut records = Vec::new();
+    let summary = fetch_all(&cfg, urls_of(), &mut records).await.unwrap();
+    assert_eq!(summary.ok, 3, "{records:?}");
+    assert_eq!(
+        &one(&records, "/item/2").body.as_ref().unwrap()[..],
+        b"secure /item/2"
+    );
+    assert_eq!(
+        (summary.connections.opened, summary.connections.reused),
+        (1, 2)
+    );
+
+    // Mozilla's roots do not know the test certificate.
+    let mut records = Vec::new();
+    let summary = fetch_all(&config(), urls_of(), &mut records).await.unwrap();
+    assert_eq!(summary.failed, 3);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.error.as_ref().unwrap().kind == ErrorKind::Tls),
+        "{records:?}"
+    );
+}
+
+#[ferrio::test]
+async fn a_url_whose_retry_the_breaker_refuses_is_failed_not_skipped() {
+    let server = mock(Duration::ZERO).await;
+    let cfg = FetchConfig {
+        concurrency: 1,
+        retries: 5,
+        backoff: Duration::from_millis(10),
+        breaker: Some(2),
+        breaker_cooldown: Duration::from_secs(60),
+        ..config()
+    };
+    let paths = ["/status/500".to_string(), "/item/1".to_string()];
+    let mut records = Vec::new();
+    let summary = fetch_all(&cfg, urls(&server, paths), &mut records)
+        .await
+        .unwrap();
+    // Two attempts open the breaker; the third is refused.
+    let first = one(&records, "/status/500");
+    assert_eq!(
+        (first.outcome, first.attempts, first.status),
+        (Outcome::Failed, 2, Some(500))
+    );
+    assert!(first
+        .error
+        .as_ref()
+        .unwrap()
+        .message
+        .contains("breaker opened"));
+    // The next URL of that host is skipped, never sent.
+    assert_eq!(one(&records, "/item/1").outcome, Outcome::Skipped);
+    assert_eq!((summary.failed, summary.skipped), (1, 1));
+    assert_eq!(server.stats().requests, 2);
 }

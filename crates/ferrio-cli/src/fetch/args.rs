@@ -23,6 +23,9 @@ Examples:
   ferrio fetch urls.txt --shard 2/4 --output part2.jsonl
   ferrio fetch urls.txt --shard 2/4 --resume part2.jsonl
 
+  # an internal HTTPS API with its own certificate authority
+  ferrio fetch --url-template 'https://api.internal:8443/v1/users/{1..500}' --cacert ca.pem
+
   # POST JSON, read the URLs from stdin, print the summary as JSON
   cat urls.txt | ferrio fetch - -X POST -H 'Content-Type: application/json' --data '{\"q\":1}' --json
 
@@ -121,6 +124,10 @@ pub struct RequestArgs {
     /// The request body; @FILE reads it from a file.
     #[arg(long, value_name = "DATA")]
     pub data: Option<String>,
+
+    /// Trust the certificates in this PEM file for https (instead of Mozilla's roots).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
 }
 
 /// What to write, and which URLs to take (boxed in [`FetchArgs`]).

@@ -92,7 +92,10 @@ impl Client {
                 body: config.body.clone().unwrap_or_default(),
                 max_redirects: config.max_redirects,
                 connect_timeout: config.connect_timeout,
-                pool: Pool::default(),
+                pool: Pool::new(
+                    #[cfg(feature = "tls")]
+                    config.tls.clone(),
+                ),
             }),
         }
     }

@@ -103,7 +103,16 @@ impl TryFrom<FetchArgs> for Command {
             body,
             grace: limits.grace,
             keep_bodies: output.save_dir.is_some(),
+            #[cfg(feature = "tls")]
+            tls: request.cacert.as_deref().map(trust_only).transpose()?,
         };
+        #[cfg(not(feature = "tls"))]
+        if request.cacert.is_some() {
+            return Err(CliError::Usage(
+                "--cacert: this ferrio was built without the tls feature; rebuild with --features tls"
+                    .into(),
+            ));
+        }
         fetch.validate()?;
         let input = match (input, url_template) {
             (Some(path), None) if path.as_os_str() == "-" => Input::Stdin,
@@ -132,6 +141,45 @@ impl TryFrom<FetchArgs> for Command {
             shard,
         })
     }
+}
+
+/// A TLS client configuration trusting only the certificates of the PEM
+/// file at `path` (`--cacert`).
+///
+/// # Errors
+///
+/// [`CliError::Input`] if the file cannot be read, holds no certificate,
+/// or one that is not a valid trust anchor.
+#[cfg(feature = "tls")]
+pub fn trust_only(
+    path: &std::path::Path,
+) -> Result<std::sync::Arc<ferrio::stream::tls::rustls::ClientConfig>, CliError> {
+    use ferrio::stream::tls::rustls::{self, pki_types::pem::PemObject, pki_types::CertificateDer};
+    let input = |why: String| CliError::Input {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, why),
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| input(format!("{e} (--cacert takes a PEM file of certificates)")))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| input(format!("not a PEM file of certificates: {e}")))?;
+    if certs.is_empty() {
+        return Err(input(
+            "no certificate in it (--cacert takes a PEM file of certificates)".into(),
+        ));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        roots
+            .add(cert)
+            .map_err(|e| input(format!("a certificate that cannot be trusted: {e}")))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(ferrio::stream::tls::provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| CliError::Runtime(format!("TLS setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(std::sync::Arc::new(config))
 }
 
 /// What the command writes as records finish: the JSONL, the bodies, the

@@ -67,6 +67,10 @@ pub struct FetchConfig {
     pub grace: Duration,
     /// Whether records carry their bodies (for `--save-dir`).
     pub keep_bodies: bool,
+    /// The TLS client configuration for `https://` URLs (`None`: trust
+    /// Mozilla's root certificates, from webpki-roots).
+    #[cfg(feature = "tls")]
+    pub tls: Option<std::sync::Arc<ferrio::stream::tls::rustls::ClientConfig>>,
 }
 
 impl Default for FetchConfig {
@@ -88,6 +92,8 @@ impl Default for FetchConfig {
             body: None,
             grace: Duration::from_secs(5),
             keep_bodies: false,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }

@@ -81,6 +81,8 @@ pub struct FetchError {
     pub status: Option<u16>,
     /// The server's `Retry-After`, if it sent one.
     pub retry_after: Option<Duration>,
+    /// Whether the answer came on a kept-alive connection.
+    pub reused: bool,
 }
 
 impl FetchError {
@@ -91,6 +93,7 @@ impl FetchError {
             message: message.into(),
             status: None,
             retry_after: None,
+            reused: false,
         }
     }
 
@@ -101,6 +104,7 @@ impl FetchError {
             message: format!("HTTP {status} {reason}").trim_end().to_string(),
             status: Some(status),
             retry_after,
+            reused: false,
         }
     }
 

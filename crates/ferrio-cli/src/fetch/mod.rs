@@ -46,10 +46,13 @@ mod report;
 mod request;
 mod resume;
 mod shard;
+mod stream_io;
 mod template;
 
 pub use args::{FetchArgs, LimitArgs, OutputArgs, RequestArgs};
 pub use client::{Client, ClientStats, Response};
+#[cfg(feature = "tls")]
+pub use command::trust_only;
 pub use command::{run, Command, Input};
 pub use config::{parse_header, parse_method, FetchConfig, MAX_RETRIES};
 pub use engine::{fetch_all, Fetcher};
@@ -63,3 +66,4 @@ pub use progress::Progress;
 pub use report::{Connections, FailureGroup, Latency, Summary, Tally, EXAMPLES_PER_REASON};
 pub use resume::Done;
 pub use shard::{fnv1a, Shard};
+pub use stream_io::StreamPairIo;

@@ -59,16 +59,32 @@ impl Drop for Conn {
     }
 }
 
+#[cfg(feature = "tls")]
+type TlsConfig = Option<std::sync::Arc<ferrio::stream::tls::rustls::ClientConfig>>;
+
 /// The idle connections per origin, and the counts of connections opened
 /// and requests that reused one.
-#[derive(Default)]
 pub(crate) struct Pool {
     idle: RefCell<HashMap<Origin, Vec<Conn>>>,
     pub(crate) opened: Cell<u64>,
     pub(crate) reused: Cell<u64>,
+    #[cfg(feature = "tls")]
+    tls: TlsConfig,
 }
 
 impl Pool {
+    /// An empty pool (`tls`: the configuration for https, `None` for
+    /// Mozilla's roots).
+    pub(crate) fn new(#[cfg(feature = "tls")] tls: TlsConfig) -> Pool {
+        Pool {
+            idle: RefCell::default(),
+            opened: Cell::new(0),
+            reused: Cell::new(0),
+            #[cfg(feature = "tls")]
+            tls,
+        }
+    }
+
     /// An idle connection to `origin` that is still open and ready.
     pub(crate) async fn checkout(&self, origin: &Origin) -> Option<Conn> {
         loop {
@@ -106,7 +122,7 @@ impl Pool {
         origin: &Origin,
         limit: Option<Duration>,
     ) -> Result<Conn, FetchError> {
-        let open = open(origin);
+        let open = self.open(origin);
         let conn = match limit {
             None => open.await?,
             Some(limit) => {
@@ -147,10 +163,19 @@ fn connect_error(origin: &Origin, e: std::io::Error) -> FetchError {
     )
 }
 
-async fn open(origin: &Origin) -> Result<Conn, FetchError> {
-    if origin.https {
-        return open_tls(origin).await;
+impl Pool {
+    async fn open(&self, origin: &Origin) -> Result<Conn, FetchError> {
+        if origin.https {
+            #[cfg(feature = "tls")]
+            return open_tls(origin, self.tls.clone()).await;
+            #[cfg(not(feature = "tls"))]
+            return open_tls(origin).await;
+        }
+        open_plain(origin).await
     }
+}
+
+async fn open_plain(origin: &Origin) -> Result<Conn, FetchError> {
     let stream = ferrio::net::ConnectOptions::new()
         .nodelay(true)
         .connect((origin.host.as_str(), origin.port))
@@ -174,12 +199,12 @@ where
 }
 
 #[cfg(feature = "tls")]
-async fn open_tls(origin: &Origin) -> Result<Conn, FetchError> {
+async fn open_tls(origin: &Origin, config: TlsConfig) -> Result<Conn, FetchError> {
     thread_local! {
-        static CONFIG: std::sync::Arc<ferrio::stream::tls::rustls::ClientConfig> =
+        static ROOTS: std::sync::Arc<ferrio::stream::tls::rustls::ClientConfig> =
             ferrio::stream::tls::client_config();
     }
-    let config = CONFIG.with(|c| c.clone());
+    let config = config.unwrap_or_else(|| ROOTS.with(|c| c.clone()));
     let (reader, writer) = ferrio::stream::open_connection_tls(
         (origin.host.as_str(), origin.port),
         &origin.host,
@@ -187,7 +212,7 @@ async fn open_tls(origin: &Origin) -> Result<Conn, FetchError> {
     )
     .await
     .map_err(|e| connect_error(origin, e))?;
-    handshake(tls_io::TlsIo::new(reader, writer)).await
+    handshake(super::stream_io::StreamPairIo::new(reader, writer)).await
 }
 
 #[cfg(not(feature = "tls"))]
@@ -199,90 +224,4 @@ async fn open_tls(origin: &Origin) -> Result<Conn, FetchError> {
             origin.host
         ),
     ))
-}
-
-#[cfg(feature = "tls")]
-mod tls_io {
-    //! hyper's I/O over ferrio's TLS stream pair.
-
-    use std::future::Future;
-    use std::io;
-    use std::pin::Pin;
-    use std::rc::Rc;
-    use std::task::{ready, Context, Poll};
-
-    use ferrio::stream::{StreamReader, StreamWriter, WriteError};
-    use futures_io::AsyncRead;
-
-    type Drain = Pin<Box<dyn Future<Output = Result<(), WriteError>>>>;
-
-    /// A TLS connection's reader and writer as one hyper transport. Writes
-    /// go to the writer's buffer; a flush waits for it to drain.
-    pub(super) struct TlsIo {
-        reader: StreamReader,
-        writer: Rc<StreamWriter>,
-        drain: Option<Drain>,
-    }
-
-    impl TlsIo {
-        pub(super) fn new(reader: StreamReader, writer: StreamWriter) -> TlsIo {
-            TlsIo {
-                reader,
-                writer: Rc::new(writer),
-                drain: None,
-            }
-        }
-
-        fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-            let drain = self.drain.get_or_insert_with(|| {
-                let writer = self.writer.clone();
-                Box::pin(async move { writer.drain().await })
-            });
-            let result = ready!(drain.as_mut().poll(cx));
-            self.drain = None;
-            Poll::Ready(
-                result.map_err(|e| io::Error::new(io::ErrorKind::BrokenPipe, e.to_string())),
-            )
-        }
-    }
-
-    impl hyper::rt::Read for TlsIo {
-        fn poll_read(
-            mut self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            mut buf: hyper::rt::ReadBufCursor<'_>,
-        ) -> Poll<io::Result<()>> {
-            let mut chunk = [0u8; 16 * 1024];
-            let want = buf.remaining().min(chunk.len());
-            let n = ready!(Pin::new(&mut self.reader).poll_read(cx, &mut chunk[..want]))?;
-            buf.put_slice(&chunk[..n]);
-            Poll::Ready(Ok(()))
-        }
-    }
-
-    impl hyper::rt::Write for TlsIo {
-        fn poll_write(
-            mut self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<io::Result<usize>> {
-            let (high, _) = self.writer.write_buffer_limits();
-            if self.writer.write_buffer_size() > high {
-                ready!(self.poll_drain(cx))?;
-            }
-            self.writer
-                .write(buf)
-                .map_err(|e| io::Error::new(io::ErrorKind::BrokenPipe, e.to_string()))?;
-            Poll::Ready(Ok(buf.len()))
-        }
-
-        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-            self.poll_drain(cx)
-        }
-
-        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-            self.writer.close();
-            Poll::Ready(Ok(()))
-        }
-    }
 }

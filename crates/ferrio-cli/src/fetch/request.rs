@@ -108,17 +108,35 @@ pub(crate) async fn fetch_one(ctx: Rc<Ctx>, line: UrlLine) -> FetchRecord {
         Ok(response) => answered(url, response),
         Err(e) if e.is_cancelled() => blank(url, Outcome::Cancelled, Some(cancelled())),
         Err(e) => {
-            let error = match e.into_last() {
-                Some(AttemptError::Failed(error)) => error,
-                Some(AttemptError::TimedOut(_)) | None => {
-                    FetchError::new(ErrorKind::Timeout, "timed out")
+            let mut errors: Vec<FetchError> = e
+                .into_errors()
+                .into_iter()
+                .map(|error| match error {
+                    AttemptError::Failed(error) => error,
+                    AttemptError::TimedOut(_) => FetchError::new(ErrorKind::Timeout, "timed out"),
+                })
+                .collect();
+            let mut error = errors
+                .pop()
+                .unwrap_or_else(|| FetchError::new(ErrorKind::Timeout, "timed out"));
+            // Sent, failed, then refused a retry by the breaker that opened
+            // meanwhile: a failure (its own error), not a skip.
+            if error.kind == ErrorKind::BreakerOpen {
+                if let Some(earlier) = errors.pop() {
+                    error = earlier;
+                    error
+                        .message
+                        .push_str(" (no more retries: the host's breaker opened)");
                 }
-            };
+            }
             let outcome = match error.kind {
                 ErrorKind::BreakerOpen => Outcome::Skipped,
                 _ => Outcome::Failed,
             };
-            blank(url, outcome, Some(error))
+            let reused = error.reused;
+            let mut record = blank(url, outcome, Some(error));
+            record.reused = reused;
+            record
         }
     };
     record.attempts = sent.get();
@@ -210,7 +228,9 @@ async fn attempt(
         let code = response.status.as_u16();
         if code == 429 || (500..=599).contains(&code) {
             let reason = response.status.canonical_reason().unwrap_or("");
-            Err(FetchError::status(code, reason, response.retry_after))
+            let mut error = FetchError::status(code, reason, response.retry_after);
+            error.reused = response.reused;
+            Err(error)
         } else {
             Ok(response)
         }

@@ -6,6 +6,8 @@
 
 pub mod cli;
 pub mod mock_process;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 use std::cell::RefCell;
 use std::rc::Rc;
