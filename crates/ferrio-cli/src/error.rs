@@ -9,7 +9,8 @@ use std::process::ExitCode;
 pub const EXIT_OK: u8 = 0;
 /// Exit code: the run finished but some requests failed (or were skipped).
 pub const EXIT_SOME_FAILED: u8 = 1;
-/// Exit code: bad usage or unreadable input; nothing was fetched.
+/// Exit code: an error stopped the command — bad usage, unreadable input,
+/// an output that cannot be written, a port that cannot be bound.
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: interrupted by Ctrl-C (SIGINT), after writing what finished.
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -29,24 +30,23 @@ pub enum CliError {
         source: io::Error,
     },
     /// An output could not be written, or a socket could not be opened
-    /// (exit code 1 if work was done, reported with what it concerns).
+    /// (exit code 2; reported with what it concerns).
     Io {
         /// What was being done, e.g. "writing results.jsonl".
         what: String,
         /// Why.
         source: io::Error,
     },
-    /// The runtime itself failed (exit code 1).
+    /// The runtime itself failed (exit code 2).
     Runtime(String),
 }
 
 impl CliError {
-    /// The process exit code for this error.
+    /// The process exit code for this error: always [`EXIT_USAGE`] (2), so
+    /// that 1 keeps its one meaning, "the run finished and some requests
+    /// failed", as with ripgrep and grep.
     pub fn exit_code(&self) -> u8 {
-        match self {
-            CliError::Usage(_) | CliError::Input { .. } => EXIT_USAGE,
-            CliError::Io { .. } | CliError::Runtime(_) => EXIT_SOME_FAILED,
-        }
+        EXIT_USAGE
     }
 
     /// An [`CliError::Io`] for `what`.

@@ -796,3 +796,25 @@ fn https_with_cacert() {
     assert_eq!(out.code, Some(1));
     assert_eq!(out.json()["failures"][0]["reason"], "tls");
 }
+
+#[test]
+fn an_unwritable_output_stops_before_any_request_with_exit_2() {
+    let s = server();
+    let template = s.url("/item/{1..5}");
+    let out = run(&[
+        "fetch",
+        "--url-template",
+        &template,
+        "--output",
+        "/nonexistent-ferrio-dir/results.jsonl",
+    ]);
+    out.no_panic();
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(
+        out.stderr.contains("/nonexistent-ferrio-dir/results.jsonl"),
+        "{}",
+        out.stderr
+    );
+    // Nothing was sent, so nothing was fetched and then lost.
+    assert_eq!(s.requests(), 0);
+}

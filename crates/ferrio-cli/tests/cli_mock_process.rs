@@ -271,7 +271,7 @@ fn a_port_in_use_says_to_choose_another() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let (status, stderr) = run(&["serve-mock", "--port", &port]);
-    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("in use"), "{stderr}");
     assert!(stderr.contains("--port"), "{stderr}");
     assert_no_panic(&stderr);

@@ -29,7 +29,7 @@ Examples:
   # POST JSON, read the URLs from stdin, print the summary as JSON
   cat urls.txt | ferrio fetch - -X POST -H 'Content-Type: application/json' --data '{\"q\":1}' --json
 
-Exit codes: 0 all ok, 1 some failed or skipped, 2 usage or input error, 130 interrupted (Ctrl-C).";
+Exit codes: 0 all ok, 1 some failed or skipped, 2 an error that stopped the command (usage, unreadable input, unwritable output), 130 interrupted (Ctrl-C).";
 
 /// Raw arguments of `ferrio fetch`.
 #[derive(Debug, Clone, clap::Args)]
