@@ -1,6 +1,6 @@
 //! Allocation counts of the task engine's hot paths, in steady state: one
-//! allocation per `spawn` of a small future (the task cell, nothing else),
-//! none per wake and none per `yield_now`.
+//! allocation per `spawn` of a small future (the task cell, nothing else,
+//! in debug mode too), none per wake and none per `yield_now`.
 //!
 //! Its own binary: it installs a global allocator that counts the
 //! allocations made *on the calling thread* (a thread-local counter), so
@@ -109,6 +109,26 @@ fn a_spawn_of_a_small_future_allocates_once() {
         spawned - baseline,
         N,
         "{N} spawns made {} allocations (baseline {baseline}): exactly one per task expected",
+        spawned - baseline
+    );
+}
+
+#[test]
+fn a_spawn_allocates_once_in_debug_mode_too() {
+    // Debug mode records every task's activity, in the task's own cell.
+    let event_loop = EventLoop::builder().debug(true).build().unwrap();
+    let (baseline, spawned) = event_loop
+        .run_until_complete(async {
+            let mut handles = Vec::with_capacity(N as usize);
+            spawn_then_join(N, &mut handles).await;
+            let baseline = spawn_then_join(0, &mut handles).await;
+            (baseline, spawn_then_join(N, &mut handles).await)
+        })
+        .unwrap();
+    assert_eq!(
+        spawned - baseline,
+        N,
+        "{N} spawns in debug mode made {} allocations: exactly one per task expected",
         spawned - baseline
     );
 }

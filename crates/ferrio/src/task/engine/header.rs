@@ -42,10 +42,13 @@
 //!
 //! The header records what a task dump needs that must be captured at
 //! spawn: the id, the spawn location and the parent task. Per-task activity
-//! (poll count, busy time, last-active instant) lives in [`Cold`], recorded
-//! only while the loop tracks activity (debug mode, a watchdog), so that a
-//! task without diagnostics stays at its size and the poll path pays one
-//! branch.
+//! (poll count, busy time, last-active instant, what it waits on) is
+//! recorded only while the loop tracks activity (debug mode, a watchdog),
+//! so that a task without diagnostics stays at its size and the poll path
+//! pays one branch. A task spawned while the loop tracks activity keeps it
+//! in a [`Tracked`] trailer of its own cell (no second allocation); one
+//! spawned before tracking began keeps it in [`Cold`], allocated on its
+//! first tracked poll.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -141,6 +144,32 @@ pub(crate) struct Cold {
     pub(crate) waiting_on: Option<&'static str>,
     /// The cancel scopes the task is inside while it polls, outermost first.
     pub(crate) scopes: Vec<std::rc::Rc<crate::task::cancel::scope::CancelScope>>,
+}
+
+/// The activity record a task spawned while its loop tracks activity
+/// carries after its cell (see `raw`'s module docs). Only `Copy` data in
+/// `Cell`s: it is never dropped, and touched on the loop thread only.
+pub(crate) struct Tracked {
+    pub(crate) activity: Cell<Activity>,
+    /// As [`Cold::waiting_on`].
+    pub(crate) waiting_on: Cell<Option<&'static str>>,
+}
+
+const _: () = assert!(!std::mem::needs_drop::<Tracked>());
+
+impl Tracked {
+    /// The record of a task spawned at loop time `now`.
+    pub(crate) fn spawned_at(now: std::time::Instant) -> Tracked {
+        Tracked {
+            activity: Cell::new(Activity {
+                spawned_at: Some(now),
+                last_active: Some(now),
+                polls: 0,
+                busy: std::time::Duration::ZERO,
+            }),
+            waiting_on: Cell::new(None),
+        }
+    }
 }
 
 /// A task's activity, recorded while the loop tracks it.
@@ -266,6 +295,11 @@ impl Meta {
     pub(crate) fn cold_mut<R>(&self, f: impl FnOnce(&mut Cold) -> R) -> R {
         let mut cold = self.cold.borrow_mut();
         f(cold.get_or_insert_with(Box::default))
+    }
+
+    /// Runs `f` on the cold data only if it has been allocated.
+    pub(crate) fn cold_existing_mut<R>(&self, f: impl FnOnce(&mut Cold) -> R) -> Option<R> {
+        self.cold.borrow_mut().as_deref_mut().map(f)
     }
 
     /// Takes the done callbacks (none were registered if the cold data was

@@ -11,6 +11,13 @@
 //! [`Stage`] of the future. A `NonNull<Header>` therefore also points at the
 //! cell, and the header's `vtable` knows the concrete `F` to get back to it.
 //!
+//! A task spawned while its loop tracks activity (debug mode, a watchdog)
+//! has a [`Tracked`] record right after the cell, in the same allocation:
+//! its vtable is the `F` vtable *with* a trailer, whose `tracked_offset`
+//! says where it is and whose `dealloc` frees the larger block. Other
+//! tasks use the vtable without one (`tracked_offset == 0`) and pay nothing
+//! for it. So even in debug mode a spawn is one allocation.
+//!
 //! # References and threads
 //!
 //! A task is owned through two counts:
@@ -77,7 +84,7 @@ use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use super::header::Meta;
+use super::header::{Meta, Tracked};
 use crate::event_loop::inner::Inner;
 use crate::event_loop::LoopId;
 use crate::task::TaskRef;
@@ -106,6 +113,9 @@ struct Vtable {
     /// destructor panicked (the output is gone either way).
     drop_output: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
     dealloc: unsafe fn(NonNull<Header>),
+    /// Where the [`Tracked`] trailer starts, from the cell's start; 0 if
+    /// the cell has none (the header is at 0, so no trailer can be).
+    tracked_offset: usize,
 }
 
 /// The part of a task every layer above can see.
@@ -159,10 +169,15 @@ const MAX_REFS: usize = isize::MAX as usize;
 impl RawTask {
     /// Allocates a task for `future` and returns its three initial
     /// references: the typed handle's, the run queue's, and the live one
-    /// (held by the loop's task list until the future is gone).
-    pub(crate) fn allocate<F: Future + 'static>(future: F, meta: Meta) -> Allocated<F::Output> {
+    /// (held by the loop's task list until the future is gone). With
+    /// `tracked`, the cell gets a [`Tracked`] trailer holding it.
+    pub(crate) fn allocate<F: Future + 'static>(
+        future: F,
+        meta: Meta,
+        tracked: Option<Tracked>,
+    ) -> Allocated<F::Output> {
         // SAFETY: `F: 'static`, so the future borrows nothing that could expire.
-        unsafe { RawTask::allocate_unchecked(future, meta) }
+        unsafe { RawTask::allocate_unchecked(future, meta, tracked) }
     }
 
     /// [`RawTask::allocate`] for a future that may borrow.
@@ -175,19 +190,45 @@ impl RawTask {
     pub(crate) unsafe fn allocate_unchecked<F: Future>(
         future: F,
         meta: Meta,
+        tracked: Option<Tracked>,
     ) -> Allocated<F::Output> {
-        let cell = Box::new(Cell {
+        let vtable = if tracked.is_some() {
+            vtable_tracked::<F>()
+        } else {
+            vtable::<F>()
+        };
+        let layout = cell_layout::<F>(vtable.tracked_offset);
+        // SAFETY: the layout is never zero-sized (it holds a header).
+        let raw = unsafe { std::alloc::alloc(layout) };
+        let Some(raw) = NonNull::new(raw) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        let cell = Cell {
             header: Header {
                 // Three local references (handle, queued, live), which
                 // together hold one atomic reference.
                 refs: AtomicUsize::new(1),
                 local: std::cell::Cell::new(3),
-                vtable: vtable::<F>(),
+                vtable,
                 meta,
             },
             stage: UnsafeCell::new(Stage::Running(future)),
-        });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        };
+        // SAFETY: `raw` is a fresh block of `layout`, which starts with room
+        // for a `Cell<F>` at its alignment.
+        unsafe { raw.cast::<Cell<F>>().as_ptr().write(cell) };
+        if let Some(tracked) = tracked {
+            // SAFETY: the tracked layout has room for a `Tracked` at
+            // `tracked_offset`, aligned for it (`cell_layout`), inside the
+            // block and after the cell.
+            unsafe {
+                raw.as_ptr()
+                    .add(vtable.tracked_offset)
+                    .cast::<Tracked>()
+                    .write(tracked)
+            };
+        }
+        let ptr = raw.cast::<Header>();
         Allocated {
             handle: Joinable {
                 task: TaskRef::new(RawTask { ptr }),
@@ -206,6 +247,19 @@ impl RawTask {
     /// The caller must own one not-yet-materialised reference to this task.
     pub(crate) unsafe fn reclaim_leaked(&self) -> RawTask {
         RawTask { ptr: self.ptr }
+    }
+
+    /// Runs `f` on the metadata and the activity record (if any) of the
+    /// task being polled, if any.
+    pub(crate) fn with_current_tracked<R>(
+        current: &std::cell::Cell<Option<NonNull<Header>>>,
+        f: impl FnOnce(&Meta, Option<&Tracked>) -> R,
+    ) -> Option<R> {
+        let ptr = current.get()?;
+        // SAFETY: the loop sets the current task only while it polls it,
+        // holding the run queue's reference, so the task is alive.
+        let (meta, tracked) = unsafe { (&ptr.as_ref().meta, tracked_of(ptr)) };
+        Some(f(meta, tracked))
     }
 
     /// Runs `f` on the metadata of the task being polled, if any.
@@ -262,6 +316,14 @@ impl RawTask {
     /// The loop-thread metadata.
     pub(crate) fn meta(&self) -> &Meta {
         &self.header().meta
+    }
+
+    /// The task's activity record, if it was spawned while its loop tracked
+    /// activity. Loop thread only (`RawTask` is `!Send`).
+    #[inline]
+    pub(crate) fn tracked(&self) -> Option<&Tracked> {
+        // SAFETY: we own a reference, so the cell is allocated.
+        unsafe { tracked_of(self.ptr) }
     }
 
     /// Marks the task as queued, for its loop's run queue: `false` if it is
@@ -525,18 +587,66 @@ unsafe fn decrement(ptr: NonNull<Header>) {
     }
 }
 
+struct Holder<F>(F);
+
+impl<F: Future> Holder<F> {
+    const VTABLE: Vtable = Vtable {
+        poll: poll::<F>,
+        drop_future: drop_future::<F>,
+        take_output: take_output::<F>,
+        drop_output: drop_output::<F>,
+        dealloc: dealloc::<F>,
+        tracked_offset: 0,
+    };
+
+    const VTABLE_TRACKED: Vtable = Vtable {
+        tracked_offset: std::mem::size_of::<Cell<F>>()
+            .next_multiple_of(std::mem::align_of::<Tracked>()),
+        ..Self::VTABLE
+    };
+}
+
+/// The vtable of a `Cell<F>` without a [`Tracked`] trailer.
 fn vtable<F: Future>() -> &'static Vtable {
-    struct Holder<F>(F);
-    impl<F: Future> Holder<F> {
-        const VTABLE: Vtable = Vtable {
-            poll: poll::<F>,
-            drop_future: drop_future::<F>,
-            take_output: take_output::<F>,
-            drop_output: drop_output::<F>,
-            dealloc: dealloc::<F>,
-        };
-    }
     &Holder::<F>::VTABLE
+}
+
+/// The vtable of a `Cell<F>` followed by a [`Tracked`] trailer.
+fn vtable_tracked<F: Future>() -> &'static Vtable {
+    &Holder::<F>::VTABLE_TRACKED
+}
+
+/// The layout of a `Cell<F>` block: the cell alone (`tracked_offset` 0) or
+/// the cell and a [`Tracked`] at `tracked_offset`.
+fn cell_layout<F: Future>(tracked_offset: usize) -> std::alloc::Layout {
+    let cell = std::alloc::Layout::new::<Cell<F>>();
+    if tracked_offset == 0 {
+        return cell;
+    }
+    let (layout, offset) = cell
+        .extend(std::alloc::Layout::new::<Tracked>())
+        .expect("a task cell's layout overflows");
+    debug_assert_eq!(offset, tracked_offset);
+    layout
+}
+
+/// The [`Tracked`] trailer of the task at `ptr`, if it has one.
+///
+/// # Safety
+///
+/// The task must be alive for `'a` and the caller on its loop thread (the
+/// trailer's cells are touched there only).
+unsafe fn tracked_of<'a>(ptr: NonNull<Header>) -> Option<&'a Tracked> {
+    // SAFETY: alive, per the caller.
+    let offset = unsafe { ptr.as_ref() }.vtable.tracked_offset;
+    if offset == 0 {
+        return None;
+    }
+    // SAFETY: a nonzero offset is only in the vtable of a cell allocated
+    // with a `Tracked` there, written at allocation (`allocate_unchecked`);
+    // `ptr` is the block's own pointer (it carries the provenance of the
+    // whole block), and the trailer is freed only with the cell.
+    Some(unsafe { &*ptr.as_ptr().cast::<u8>().add(offset).cast::<Tracked>() })
 }
 
 /// # Safety
@@ -678,20 +788,32 @@ unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + S
 /// whose last reference (local group and atomic) was just released: nobody
 /// else can reach it. It may run on any thread.
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
-    // SAFETY: the last reference is gone and the cell came from
-    // `Box::new` in `allocate_unchecked`.
-    let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) };
+    let cell = ptr.cast::<Cell<F>>().as_ptr();
+    // SAFETY: the last reference is gone, so we have the cell to ourselves;
+    // it is initialised until the `drop_in_place` below.
+    let (stage, tracked_offset) = unsafe {
+        (
+            (*cell).stage.get_mut(),
+            (*cell).header.vtable.tracked_offset,
+        )
+    };
     // The live reference is only released once the future and any output
     // were dropped on the loop thread (module docs), so only `Send` data is
     // left to drop here, wherever "here" is.
-    let consumed = matches!(cell.stage.get_mut(), Stage::Consumed);
-    debug_assert!(consumed, "a task freed with its future or output in place");
+    let consumed = matches!(stage, Stage::Consumed);
     if !consumed {
         // Never drop a `!Send` future or output on an unknown thread: leak
         // it (only the cell's memory is freed).
-        std::mem::forget(std::mem::replace(cell.stage.get_mut(), Stage::Consumed));
+        std::mem::forget(std::mem::replace(stage, Stage::Consumed));
     }
-    drop(cell);
+    // SAFETY: the cell is initialised and nobody else can reach it; the
+    // `Tracked` trailer, if any, holds only `Copy` data and needs no drop.
+    unsafe { ptr::drop_in_place(cell) };
+    // SAFETY: the block came from `std::alloc::alloc` in
+    // `allocate_unchecked` with this layout (the vtable fixes the offset).
+    unsafe { std::alloc::dealloc(ptr.as_ptr().cast(), cell_layout::<F>(tracked_offset)) };
+    // Checked once the block is freed, so that the panic does not leak it.
+    debug_assert!(consumed, "a task freed with its future or output in place");
 }
 
 static WAKER_VTABLE: RawWakerVTable =
@@ -788,7 +910,7 @@ mod tests {
             handle,
             queued,
             live,
-        } = RawTask::allocate(async move { d }, Meta::for_tests());
+        } = RawTask::allocate(async move { d }, Meta::for_tests(), None);
         drop((queued, live));
         let raw = handle.raw().clone();
         assert!(matches!(poll(&raw), PollOutcome::Ready));
@@ -807,7 +929,7 @@ mod tests {
             handle,
             queued,
             live,
-        } = RawTask::allocate(future, Meta::for_tests());
+        } = RawTask::allocate(future, Meta::for_tests(), None);
         drop((queued, live));
         handle.raw().clone()
     }
@@ -869,6 +991,42 @@ mod tests {
     }
 
     #[test]
+    fn a_tracked_cell_keeps_its_record_and_is_freed_whole() {
+        let drops = Rc::new(std::cell::Cell::new(0));
+        let d = DropCount(drops.clone());
+        let now = std::time::Instant::now();
+        let Allocated {
+            handle,
+            queued,
+            live,
+        } = RawTask::allocate(
+            async move { (d, [7u8; 3]) },
+            Meta::for_tests(),
+            Some(Tracked::spawned_at(now)),
+        );
+        drop((queued, live));
+        let raw = handle.raw().clone();
+        let tracked = raw.tracked().expect("spawned with a record");
+        assert_eq!(tracked.activity.get().spawned_at, Some(now));
+        tracked.waiting_on.set(Some("test"));
+        assert!(matches!(poll(&raw), PollOutcome::Ready));
+        assert_eq!(raw.tracked().unwrap().waiting_on.get(), Some("test"));
+        let out = handle.take_output().expect("finished");
+        assert_eq!(out.1, [7; 3]);
+        drop(out);
+        assert_eq!(drops.get(), 1);
+        drop((raw, handle));
+    }
+
+    #[test]
+    fn an_untracked_cell_has_no_record() {
+        let raw = single(async {});
+        assert!(raw.tracked().is_none());
+        assert!(matches!(poll(&raw), PollOutcome::Ready));
+        raw.drop_output();
+    }
+
+    #[test]
     #[cfg(debug_assertions)]
     #[should_panic(expected = "freed with its future or output in place")]
     fn freeing_a_cell_whose_future_is_in_place_is_caught() {
@@ -920,7 +1078,7 @@ mod loom_tests {
             handle,
             queued,
             live,
-        } = RawTask::allocate(future, meta);
+        } = RawTask::allocate(future, meta, None);
         handle.raw().meta().set(RUNNING);
         assert!(matches!(handle.raw().poll(), PollOutcome::Pending));
         handle.raw().meta().clear(RUNNING);
