@@ -105,6 +105,8 @@ pub(crate) struct Inner {
     /// starts the next one (`None` at the start of a batch and after any
     /// other job).
     pub(crate) last_step_end: Cell<Option<Instant>>,
+    /// The clock reading that started the tracked task step in progress.
+    pub(crate) step_started: Cell<Option<Instant>>,
     /// Outstanding [`ClockHold`]s: while any exists, an idle virtual clock
     /// waits for the reactor instead of jumping to the next deadline.
     clock_holds: Cell<usize>,
@@ -159,6 +161,7 @@ impl Inner {
             track_activity: Cell::new(false),
             tracked_poll_started: Cell::new(None),
             last_step_end: Cell::new(None),
+            step_started: Cell::new(None),
             clock_holds: Cell::new(0),
             slots: super::slots::Slots::default(),
             deadlock_action: Cell::new(DeadlockAction::Report),

@@ -85,10 +85,10 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
     let previous = inner.current_task.replace(Some(task.addr()));
     inner.io_budget.set(IO_BUDGET);
     let tracked = inner.tracking();
-    let (outcome, started) = if tracked {
+    let outcome = if tracked {
         poll_tracked(inner, task)
     } else {
-        (task.poll(), None)
+        task.poll()
     };
     inner.current_task.set(previous);
     let flags = meta.flags() & !RUNNING;
@@ -113,8 +113,8 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
         PollOutcome::Ready => complete(inner, task, Completion::Returned),
         PollOutcome::Panicked(payload) => complete(inner, task, Completion::Panicked(payload)),
     }
-    if let Some(started) = started {
-        record_step(inner, task, started);
+    if tracked {
+        record_step(inner, task);
     }
 }
 
@@ -131,7 +131,7 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
 /// time.
 #[cold]
 #[inline(never)]
-fn poll_tracked(inner: &Inner, task: &RawTask) -> (PollOutcome, Option<Instant>) {
+fn poll_tracked(inner: &Inner, task: &RawTask) -> PollOutcome {
     match task.tracked() {
         Some(tracked) => tracked.waiting_on.set(None),
         None => {
@@ -144,17 +144,19 @@ fn poll_tracked(inner: &Inner, task: &RawTask) -> (PollOutcome, Option<Instant>)
         .replace(Some(inner.clock.now_from(started)));
     let outcome = task.poll();
     inner.tracked_poll_started.set(outer);
-    (outcome, Some(started))
+    inner.step_started.set(Some(started));
+    outcome
 }
 
-/// Ends a tracked step that began at `started`: its poll and what the loop
+/// Ends a tracked step, begun at `Inner::step_started`: its poll and what the loop
 /// did with the outcome (completing the task, waking its joiner, dropping
 /// an unwanted output count as the task's own time). Records it in the
 /// task's activity and, in debug mode, reports it if it was slow.
 #[cold]
 #[inline(never)]
-fn record_step(inner: &Inner, task: &RawTask, started: Instant) {
+fn record_step(inner: &Inner, task: &RawTask) {
     let ended = Instant::now();
+    let started = inner.step_started.take().unwrap_or(ended);
     let took = ended.saturating_duration_since(started);
     let now = inner.clock.now_from(ended);
     let meta = task.meta();
