@@ -16,7 +16,7 @@ workloads=(spawn_join pingpong)
 
 # Prints "<workload> <ferrio milliseconds>" for each workload.
 ferrio_ms() {
-  cargo bench -q -p ferrio --bench runtime -- "${workloads[@]}" 2>/dev/null |
+  cargo bench -q -p ferrio --bench runtime -- "${workloads[@]/#/=}" 2>/dev/null |
     awk -v list="${workloads[*]}" '
       BEGIN { n = split(list, w, " "); for (i = 1; i <= n; i++) want[w[i]] = 1 }
       { name = $1; sub(/[*†]+$/, "", name) }

@@ -4,13 +4,13 @@
 
 #[cfg(not(all(test, ferrio_loom)))]
 pub(crate) use std::sync::{
-    atomic::{fence, AtomicBool, AtomicUsize, Ordering},
+    atomic::{fence, AtomicBool, AtomicU32, Ordering},
     Condvar, Mutex, MutexGuard,
 };
 
 #[cfg(all(test, ferrio_loom))]
 pub(crate) use loom::sync::{
-    atomic::{fence, AtomicBool, AtomicUsize, Ordering},
+    atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering},
     Condvar, Mutex, MutexGuard,
 };
 

@@ -40,8 +40,8 @@ pub trait Rt {
     /// Waits `duration` on the runtime's timer.
     fn sleep(duration: Duration) -> impl Future<Output = ()>;
 
-    /// The runtime's own bounded-1 channel (ferrio has none yet and uses the
-    /// generic [`handoff`](crate::handoff::handoff)).
+    /// The runtime's own bounded-1 channel: ferrio's `Queue::new(1)`, tokio's
+    /// `mpsc::channel(1)`, smol's `async_channel::bounded(1)`.
     fn native_channel<T: 'static>() -> (impl Sender<T>, impl Receiver<T>);
 }
 
@@ -114,7 +114,8 @@ impl Rt for Ferrio {
     }
 
     fn native_channel<T: 'static>() -> (impl Sender<T>, impl Receiver<T>) {
-        crate::handoff::handoff()
+        let queue = ferrio::queue::Queue::new(1);
+        (queue.clone(), queue)
     }
 }
 
@@ -122,12 +123,21 @@ impl Rt for Ferrio {
 /// `Send`), with its I/O and time drivers enabled like ferrio's loop (the
 /// dev-dependency enables tokio's `net` feature so that `enable_all` really
 /// builds an epoll driver, as ferrio always has one).
-pub struct Tokio {
+///
+/// `Tokio<true>` ("tokio-u") runs the main future and every spawned task
+/// under `tokio::task::unconstrained`: no cooperative budget, so none of
+/// the forced yields tokio's own primitives make after 128 operations. It
+/// shows what that budget costs instead of counting it silently against
+/// tokio; the best peer is the faster of the two.
+pub struct Tokio<const UNCONSTRAINED: bool = false> {
     runtime: tokio::runtime::LocalRuntime,
 }
 
-impl Rt for Tokio {
-    const NAME: &'static str = "tokio";
+/// tokio without its cooperative budget (see [`Tokio`]).
+pub type TokioUnconstrained = Tokio<true>;
+
+impl<const U: bool> Rt for Tokio<U> {
+    const NAME: &'static str = if U { "tokio-u" } else { "tokio" };
 
     fn new() -> Self {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -138,7 +148,11 @@ impl Rt for Tokio {
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
+        if U {
+            self.runtime.block_on(tokio::task::unconstrained(future))
+        } else {
+            self.runtime.block_on(future)
+        }
     }
 
     fn spawn<F>(&self, future: F) -> impl Future<Output = F::Output> + Unpin + 'static
@@ -146,14 +160,14 @@ impl Rt for Tokio {
         F: Future + 'static,
         F::Output: 'static,
     {
-        Joined(tokio::task::spawn_local(future))
+        Joined(spawn_local::<U, F>(future))
     }
 
     fn spawn_detached<F>(&self, future: F)
     where
         F: Future<Output = ()> + 'static,
     {
-        drop(tokio::task::spawn_local(future));
+        drop(spawn_local::<U, F>(future));
     }
 
     fn yield_now() -> impl Future<Output = ()> {
@@ -166,6 +180,19 @@ impl Rt for Tokio {
 
     fn native_channel<T: 'static>() -> (impl Sender<T>, impl Receiver<T>) {
         tokio::sync::mpsc::channel(1)
+    }
+}
+
+/// `tokio::task::spawn_local`, under `unconstrained` if `U`.
+pub fn spawn_local<const U: bool, F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    if U {
+        tokio::task::spawn_local(tokio::task::unconstrained(future))
+    } else {
+        tokio::task::spawn_local(future)
     }
 }
 

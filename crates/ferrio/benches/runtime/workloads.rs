@@ -72,12 +72,24 @@ where
     assert_eq!(sum, n * (n + 1) / 2, "{}: pingpong sum", R::NAME);
 }
 
-/// Ping-pong over the runtime-neutral [`handoff`] channel, on every runtime.
+/// Ping-pong over async-channel's `bounded(1)` (the channel smol
+/// re-exports; ferrio did not write it) on every runtime: the headline
+/// hand-off row. The channel's code is the same on all three, so
+/// what differs is each executor's waker (clone, wake, drop) and its
+/// schedule → poll path.
 pub fn pingpong<R: Rt>(rt: &R) {
+    pingpong_with(rt, || smol::channel::bounded::<u64>(1));
+}
+
+/// Ping-pong over the runtime-neutral [`handoff`] (an `Rc<RefCell>` slot
+/// that keeps its waker when `will_wake`), on every runtime: the bare
+/// wake → schedule → poll path, without a channel's own cost.
+pub fn pingpong_wake<R: Rt>(rt: &R) {
     pingpong_with(rt, handoff::<u64>);
 }
 
-/// Ping-pong over each runtime's own channel (ferrio: [`handoff`]).
+/// Ping-pong over each runtime's own bounded-1 channel: ferrio's
+/// `Queue::new(1)`, tokio's `mpsc::channel(1)`, smol's async-channel.
 pub fn pingpong_native<R: Rt>(rt: &R) {
     pingpong_with(rt, R::native_channel::<u64>);
 }

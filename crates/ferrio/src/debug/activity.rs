@@ -79,10 +79,22 @@ impl TaskRef {
     /// started to after the task's spawn and the task has not been polled
     /// since. See [`TaskActivity`].
     pub fn activity(&self) -> Option<TaskActivity> {
-        self.raw()
-            .meta()
-            .cold(|c| c.activity)
-            .filter(|a| a.last_active.is_some())
-            .map(TaskActivity::from_raw)
+        let raw = self.raw();
+        match raw.tracked() {
+            Some(tracked) => Some(tracked.activity.get()),
+            None => raw.meta().cold(|c| c.activity),
+        }
+        .filter(|a| a.last_active.is_some())
+        .map(TaskActivity::from_raw)
+    }
+
+    /// What the task last suspended on, as noted while its loop tracks
+    /// activity (see `task::note_wait`).
+    pub(crate) fn waiting_on(&self) -> Option<&'static str> {
+        let raw = self.raw();
+        match raw.tracked() {
+            Some(tracked) => tracked.waiting_on.get(),
+            None => raw.meta().cold(|c| c.waiting_on).flatten(),
+        }
     }
 }

@@ -359,7 +359,7 @@ impl TaskNode {
             age: activity.and_then(|a| a.age(now)),
             idle: activity.and_then(|a| a.idle_for(now)),
             activity,
-            waiting_on: meta.cold(|c| c.waiting_on).flatten(),
+            waiting_on: task.waiting_on(),
             children: Vec::new(),
         }
     }

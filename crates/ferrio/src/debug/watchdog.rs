@@ -294,10 +294,7 @@ impl WatchdogState {
             location: task.location(),
         };
         let waiting = task
-            .raw()
-            .meta()
-            .cold(|c| c.waiting_on)
-            .flatten()
+            .waiting_on()
             .map(|w| format!(", waiting on {w}"))
             .unwrap_or_default();
         let idle_text = Human(idle).to_string();

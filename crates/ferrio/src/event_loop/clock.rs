@@ -37,6 +37,16 @@ impl Clock {
         }
     }
 
+    /// The loop time at the moment the real clock read `real`: `real`
+    /// itself on a real clock (no second read), the virtual time otherwise.
+    #[inline]
+    pub(crate) fn now_from(&self, real: Instant) -> Instant {
+        match self {
+            Clock::Real => real,
+            Clock::Virtual { start, elapsed } => *start + elapsed.get(),
+        }
+    }
+
     pub(crate) fn is_virtual(&self) -> bool {
         matches!(self, Clock::Virtual { .. })
     }

@@ -96,6 +96,17 @@ pub(crate) struct Inner {
     /// debug mode and while a watchdog runs. Off, the poll path reads no
     /// clock.
     pub(crate) track_activity: Cell<bool>,
+    /// The loop time at the start of the tracked poll in progress, if any:
+    /// the spawn time of the tasks it spawns (one clock read per poll, not
+    /// one per spawn).
+    pub(crate) tracked_poll_started: Cell<Option<Instant>>,
+    /// While tasks record their activity: the clock reading that ended the
+    /// last tracked task step of the current batch of ready jobs, which
+    /// starts the next one (`None` at the start of a batch and after any
+    /// other job).
+    pub(crate) last_step_end: Cell<Option<Instant>>,
+    /// The clock reading that started the tracked task step in progress.
+    pub(crate) step_started: Cell<Option<Instant>>,
     /// Outstanding [`ClockHold`]s: while any exists, an idle virtual clock
     /// waits for the reactor instead of jumping to the next deadline.
     clock_holds: Cell<usize>,
@@ -148,6 +159,9 @@ impl Inner {
             debug: Cell::new(false),
             slow_callback_duration: Cell::new(DEFAULT_SLOW_CALLBACK),
             track_activity: Cell::new(false),
+            tracked_poll_started: Cell::new(None),
+            last_step_end: Cell::new(None),
+            step_started: Cell::new(None),
             clock_holds: Cell::new(0),
             slots: super::slots::Slots::default(),
             deadlock_action: Cell::new(DeadlockAction::Report),
@@ -236,6 +250,9 @@ impl Inner {
     fn run_ready(&self, n: usize) {
         let mut left = n;
         let mut running: Option<RawTask> = None;
+        // A tracked task step starts where the previous one ended only
+        // inside one batch (the reactor may have blocked in between).
+        self.last_step_end.set(None);
         while left > 0 {
             let batch = catch_unwind(AssertUnwindSafe(|| {
                 while left > 0 {
@@ -246,12 +263,16 @@ impl Inner {
                             task::schedule::run(self, running.insert(t));
                             running = None;
                         }
-                        Some(Job::Callback(cb)) => self.run_callback(&cb),
+                        Some(Job::Callback(cb)) => {
+                            self.last_step_end.set(None);
+                            self.run_callback(&cb);
+                        }
                         None => left = 0,
                     }
                 }
             }));
             if let Err(payload) = batch {
+                self.last_step_end.set(None);
                 match running.take() {
                     Some(t) => task::schedule::report_panic(
                         self,

@@ -20,9 +20,9 @@ pub(crate) mod timers;
 
 use std::fmt;
 use std::future::Future;
-use std::num::NonZeroU64;
+use std::num::NonZeroU32;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use callback::{CallbackHandle, TimerHandle};
 pub use error::{LoopClosed, RunError, SpawnError};
@@ -54,13 +54,18 @@ pub(crate) fn callback_entry(f: Box<dyn FnOnce()>) -> std::rc::Rc<callback::Call
 
 /// Identifies an event loop within the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct LoopId(NonZeroU64);
+pub struct LoopId(NonZeroU32);
 
 impl LoopId {
+    /// The next id. 32 bits (it shares a word of every task's header):
+    /// creating more than 4,294,967,295 loops in one process panics rather
+    /// than reuse an id.
     fn next() -> LoopId {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        LoopId(NonZeroU64::new(id).expect("loop id counter overflowed"))
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let id = NEXT
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_add(1))
+            .unwrap_or(0);
+        LoopId(NonZeroU32::new(id).expect("more than u32::MAX event loops in this process"))
     }
 
     #[cfg(test)]

@@ -155,35 +155,38 @@ where
         return Err(SpawnError::LoopClosed(LoopClosed));
     }
     let meta = new_meta(inner, name, location);
-    Ok(link(inner, RawTask::allocate(future, meta)))
+    Ok(link(
+        inner,
+        RawTask::allocate(future, meta, spawn_record(inner)),
+    ))
+}
+
+/// The activity record of a task spawned now, if the loop tracks activity
+/// (it goes into the task's cell: see `engine::raw`).
+#[inline]
+fn spawn_record(inner: &Inner) -> Option<header::Tracked> {
+    if inner.tracking() {
+        Some(spawn_record_now(inner))
+    } else {
+        None
+    }
+}
+
+/// The spawn time of a task, while the loop tracks activity: the loop time
+/// at the start of the tracked poll that spawns it (read once per poll, not
+/// once per spawn), or the clock's now outside one.
+#[cold]
+#[inline(never)]
+fn spawn_record_now(inner: &Inner) -> header::Tracked {
+    let now = inner
+        .tracked_poll_started
+        .get()
+        .unwrap_or_else(|| inner.clock.now());
+    header::Tracked::spawned_at(now)
 }
 
 #[inline]
 fn new_meta(inner: &Inner, name: Option<Arc<str>>, location: &'static Location<'static>) -> Meta {
-    let meta = new_meta_untracked(inner, name, location);
-    if inner.tracking() {
-        record_spawn(inner, &meta);
-    }
-    meta
-}
-
-/// Records the spawn time of a task while the loop tracks activity.
-#[cold]
-#[inline(never)]
-fn record_spawn(inner: &Inner, meta: &Meta) {
-    let now = inner.clock.now();
-    meta.cold_mut(|c| {
-        c.activity.spawned_at = Some(now);
-        c.activity.last_active = Some(now);
-    });
-}
-
-#[inline]
-fn new_meta_untracked(
-    inner: &Inner,
-    name: Option<Arc<str>>,
-    location: &'static Location<'static>,
-) -> Meta {
     let parent = RawTask::with_current_meta(&inner.current_task, |m| m.id);
     Meta::new(
         inner.next_task_id(),
@@ -217,8 +220,9 @@ pub(crate) fn note_wait(what: &'static str) {
     }
     context::with_current(|inner| match inner {
         Some(inner) if inner.track_activity.get() => {
-            RawTask::with_current_meta(&inner.current_task, |meta| {
-                meta.cold_mut(|c| c.waiting_on = c.waiting_on.or(Some(what)));
+            RawTask::with_current_tracked(&inner.current_task, |meta, tracked| match tracked {
+                Some(t) => t.waiting_on.set(t.waiting_on.get().or(Some(what))),
+                None => meta.cold_mut(|c| c.waiting_on = c.waiting_on.or(Some(what))),
             });
         }
         _ => {}

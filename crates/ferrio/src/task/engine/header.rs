@@ -42,15 +42,19 @@
 //!
 //! The header records what a task dump needs that must be captured at
 //! spawn: the id, the spawn location and the parent task. Per-task activity
-//! (poll count, busy time, last-active instant) lives in [`Cold`], recorded
-//! only while the loop tracks activity (debug mode, a watchdog), so that a
-//! task without diagnostics stays at its size and the poll path pays one
-//! branch.
+//! (poll count, busy time, last-active instant, what it waits on) is
+//! recorded only while the loop tracks activity (debug mode, a watchdog),
+//! so that a task without diagnostics stays at its size and the poll path
+//! pays one branch. A task spawned while the loop tracks activity keeps it
+//! in a [`Tracked`] trailer of its own cell (no second allocation); one
+//! spawned before tracking began keeps it in [`Cold`], allocated on its
+//! first tracked poll.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
 use std::ptr::NonNull;
+use std::rc::Rc;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::task::Waker;
@@ -108,20 +112,36 @@ pub(crate) struct Meta {
     /// The task that was running when this one was spawned.
     pub(crate) parent: Option<TaskId>,
     flags: Cell<u16>,
-    cancel_requests: Cell<u32>,
+    /// Which of the future or its output the cell's stage holds (see
+    /// `raw`'s "Stage transitions"); touched by `raw` only.
+    pub(crate) stage: Cell<u8>,
     pub(crate) join_waker: Cell<Option<Waker>>,
     /// Links of the loop's list of live tasks.
     pub(crate) prev: Cell<Option<NonNull<Header>>>,
     pub(crate) next: Cell<Option<NonNull<Header>>>,
     /// Rarely used data, allocated on first use so that the common task stays
-    /// small.
-    cold: RefCell<Option<Box<Cold>>>,
+    /// small. One word: the borrow flag lives with the data, in the `Rc`'s
+    /// block. The header holds the only strong reference while no accessor
+    /// runs (accessors clone it for their call, on the loop thread), so the
+    /// last drop, which may happen on another thread with the cell (see
+    /// `raw`), touches no count another thread could.
+    cold: Cell<Option<Rc<RefCell<Cold>>>>,
 }
+
+// The hot header: 72 bytes of `Meta` (88 with `raw::Header`'s counts and
+// vtable), so that a task parked on a small future fits a 112-byte malloc
+// chunk.
+#[cfg(all(target_pointer_width = "64", not(ferrio_loom)))]
+const _: () = assert!(std::mem::size_of::<Meta>() == 72);
 
 /// Rarely used per-task data.
 #[derive(Default)]
 pub(crate) struct Cold {
     pub(crate) name: Option<Arc<str>>,
+    /// Pending cancellation requests (asyncio's `cancelling()`); kept here
+    /// because a requested cancellation allocates the cold data anyway
+    /// when it is delivered.
+    pub(crate) cancel_requests: u32,
     pub(crate) cancel_message: Option<Arc<str>>,
     /// Counts the live `Cancelled` values delivered to this task; a task
     /// whose future returns one of them completes as cancelled.
@@ -141,6 +161,32 @@ pub(crate) struct Cold {
     pub(crate) waiting_on: Option<&'static str>,
     /// The cancel scopes the task is inside while it polls, outermost first.
     pub(crate) scopes: Vec<std::rc::Rc<crate::task::cancel::scope::CancelScope>>,
+}
+
+/// The activity record a task spawned while its loop tracks activity
+/// carries after its cell (see `raw`'s module docs). Only `Copy` data in
+/// `Cell`s: it is never dropped, and touched on the loop thread only.
+pub(crate) struct Tracked {
+    pub(crate) activity: Cell<Activity>,
+    /// As [`Cold::waiting_on`].
+    pub(crate) waiting_on: Cell<Option<&'static str>>,
+}
+
+const _: () = assert!(!std::mem::needs_drop::<Tracked>());
+
+impl Tracked {
+    /// The record of a task spawned at loop time `now`.
+    pub(crate) fn spawned_at(now: std::time::Instant) -> Tracked {
+        Tracked {
+            activity: Cell::new(Activity {
+                spawned_at: Some(now),
+                last_active: Some(now),
+                polls: 0,
+                busy: std::time::Duration::ZERO,
+            }),
+            waiting_on: Cell::new(None),
+        }
+    }
 }
 
 /// A task's activity, recorded while the loop tracks it.
@@ -192,9 +238,9 @@ impl Meta {
         flags: u16,
     ) -> Meta {
         let cold = name.map(|name| {
-            let mut cold = Box::<Cold>::default();
+            let mut cold = Cold::default();
             cold.name = Some(name);
-            cold
+            Rc::new(RefCell::new(cold))
         });
         Meta {
             id,
@@ -202,11 +248,11 @@ impl Meta {
             location,
             parent,
             flags: Cell::new(flags),
-            cancel_requests: Cell::new(0),
+            stage: Cell::new(0),
             join_waker: Cell::new(None),
             prev: Cell::new(None),
             next: Cell::new(None),
-            cold: RefCell::new(cold),
+            cold: Cell::new(cold),
         }
     }
 
@@ -249,41 +295,66 @@ impl Meta {
         self.flags.set(self.flags.get() & !flag);
     }
 
+    /// Pending cancellation requests (0 without cold data).
     pub(crate) fn cancel_requests(&self) -> u32 {
-        self.cancel_requests.get()
+        self.cold(|c| c.cancel_requests).unwrap_or(0)
     }
 
+    /// Sets the count of pending requests (allocating the cold data only
+    /// for a nonzero count).
     pub(crate) fn set_cancel_requests(&self, n: u32) {
-        self.cancel_requests.set(n);
+        if n == 0 {
+            self.cold_existing_mut(|c| c.cancel_requests = 0);
+        } else {
+            self.cold_mut(|c| c.cancel_requests = n);
+        }
+    }
+
+    /// A new strong reference to the cold data, if it has been allocated
+    /// (the header keeps its own). Accessors borrow through it, so nested
+    /// accesses behave as nested `RefCell` borrows.
+    fn cold_ref(&self) -> Option<Rc<RefCell<Cold>>> {
+        let cold = self.cold.take();
+        let copy = cold.clone();
+        self.cold.set(cold);
+        copy
     }
 
     /// Runs `f` on the cold data if it has been allocated.
     pub(crate) fn cold<R>(&self, f: impl FnOnce(&Cold) -> R) -> Option<R> {
-        self.cold.borrow().as_deref().map(f)
+        self.cold_ref().map(|cold| f(&cold.borrow()))
     }
 
     /// Runs `f` on the cold data, allocating it first if needed.
     pub(crate) fn cold_mut<R>(&self, f: impl FnOnce(&mut Cold) -> R) -> R {
-        let mut cold = self.cold.borrow_mut();
-        f(cold.get_or_insert_with(Box::default))
+        let cold = match self.cold_ref() {
+            Some(cold) => cold,
+            None => {
+                let cold = Rc::new(RefCell::new(Cold::default()));
+                self.cold.set(Some(cold.clone()));
+                cold
+            }
+        };
+        let mut cold = cold.borrow_mut();
+        f(&mut cold)
+    }
+
+    /// Runs `f` on the cold data only if it has been allocated.
+    pub(crate) fn cold_existing_mut<R>(&self, f: impl FnOnce(&mut Cold) -> R) -> Option<R> {
+        self.cold_ref().map(|cold| f(&mut cold.borrow_mut()))
     }
 
     /// Takes the done callbacks (none were registered if the cold data was
     /// never allocated).
     pub(crate) fn take_done_callbacks(&self) -> Vec<(DoneCallbackId, DoneCallback)> {
-        match self.cold.borrow_mut().as_deref_mut() {
-            Some(cold) => std::mem::take(&mut cold.done_callbacks),
-            None => Vec::new(),
-        }
+        self.cold_existing_mut(|cold| std::mem::take(&mut cold.done_callbacks))
+            .unwrap_or_default()
     }
 
     /// Takes the cancellation an awaiter forwarded to this task, if any
     /// (without allocating the cold data).
     pub(crate) fn take_join_cancel(&self) -> Option<crate::task::Cancelled> {
-        self.cold
-            .borrow_mut()
-            .as_deref_mut()
-            .and_then(|c| c.join_cancel.take())
+        self.cold_existing_mut(|c| c.join_cancel.take()).flatten()
     }
 
     /// The task's name: the one given at spawn, or `Task-<id>`.

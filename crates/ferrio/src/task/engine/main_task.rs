@@ -8,7 +8,7 @@ use super::raw::RawTask;
 use super::schedule::abort_now;
 use crate::event_loop::inner::Inner;
 use crate::event_loop::RunError;
-use crate::task::{link, new_meta, JoinError, Task};
+use crate::task::{link, new_meta, spawn_record, JoinError, Task};
 
 /// Runs `future` as the loop's main task until it completes or the loop is
 /// stopped. The loop must be installed as the running one.
@@ -19,7 +19,7 @@ pub(crate) fn run_main<F: Future>(inner: &Inner, future: F) -> Result<F::Output,
     // (via `abort_now`) before this function returns or unwinds, unless it
     // already completed; its output is taken or dropped below, also before
     // we return.
-    let allocated = unsafe { RawTask::allocate_unchecked(future, meta) };
+    let allocated = unsafe { RawTask::allocate_unchecked(future, meta, spawn_record(inner)) };
     let task = link(inner, allocated);
     let guard = MainGuard { inner, task };
     // As asyncio: a `stop()` made before the run still lets one iteration

@@ -11,6 +11,13 @@
 //! [`Stage`] of the future. A `NonNull<Header>` therefore also points at the
 //! cell, and the header's `vtable` knows the concrete `F` to get back to it.
 //!
+//! A task spawned while its loop tracks activity (debug mode, a watchdog)
+//! has a [`Tracked`] record right after the cell, in the same allocation:
+//! its vtable is the `F` vtable *with* a trailer, whose `tracked_offset`
+//! says where it is and whose `dealloc` frees the larger block. Other
+//! tasks use the vtable without one (`tracked_offset == 0`) and pay nothing
+//! for it. So even in debug mode a spawn is one allocation.
+//!
 //! # References and threads
 //!
 //! A task is owned through two counts:
@@ -45,6 +52,15 @@
 //! or its loop closes. The cell is only freed once the stage is `Consumed`
 //! (`dealloc` checks it).
 //!
+//! The stage is a union of the future and the output; which one it holds
+//! (or neither) is the `Meta::stage` byte ([`RUNNING_STAGE`],
+//! [`FINISHED_STAGE`], [`CONSUMED_STAGE`]), which sits in a word of the
+//! header that had room for it. An enum would need a tag of its own after
+//! the future (8 bytes more for a future without a niche), which is what
+//! keeps a task parked on a small future in a 112-byte malloc chunk. Every
+//! transition sets the byte *before* the value moves or is dropped, so a
+//! destructor that panics or re-enters never sees a value that is gone.
+//!
 //! # Who may touch the stage
 //!
 //! The stage is an `UnsafeCell` reached only through [`RawTask::poll`],
@@ -66,7 +82,7 @@
 //!
 //! The accessors `debug_assert!` their side of this.
 
-use crate::loom::{fence, AtomicUsize, Ordering};
+use crate::loom::{fence, AtomicU32, Ordering};
 use std::any::Any;
 use std::cell::UnsafeCell;
 use std::future::Future;
@@ -77,7 +93,7 @@ use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use super::header::Meta;
+use super::header::{Meta, Tracked};
 use crate::event_loop::inner::Inner;
 use crate::event_loop::LoopId;
 use crate::task::TaskRef;
@@ -106,24 +122,34 @@ struct Vtable {
     /// destructor panicked (the output is gone either way).
     drop_output: unsafe fn(NonNull<Header>) -> Option<Box<dyn Any + Send>>,
     dealloc: unsafe fn(NonNull<Header>),
+    /// Where the [`Tracked`] trailer starts, from the cell's start; 0 if
+    /// the cell has none (the header is at 0, so no trailer can be).
+    tracked_offset: usize,
 }
 
 /// The part of a task every layer above can see.
 pub(crate) struct Header {
     /// References that may be on other threads, plus one for the local group.
-    refs: AtomicUsize,
+    refs: AtomicU32,
     /// References on the loop thread.
-    local: std::cell::Cell<usize>,
+    local: std::cell::Cell<u32>,
     vtable: &'static Vtable,
     /// Loop-thread data: identity, state flags, cancellation, links.
     pub(crate) meta: Meta,
 }
 
-enum Stage<F: Future> {
-    Running(F),
-    Finished(F::Output),
-    Consumed,
+/// The future, its output, or nothing, as `Meta::stage` says.
+union Stage<F: Future> {
+    future: ManuallyDrop<F>,
+    output: ManuallyDrop<F::Output>,
 }
+
+/// `Meta::stage`: the future is in the stage.
+const RUNNING_STAGE: u8 = 0;
+/// `Meta::stage`: the output is in the stage.
+const FINISHED_STAGE: u8 = 1;
+/// `Meta::stage`: the stage holds nothing.
+const CONSUMED_STAGE: u8 = 2;
 
 #[repr(C)]
 struct Cell<F: Future> {
@@ -154,15 +180,36 @@ pub(crate) struct WakerRef {
     ptr: NonNull<Header>,
 }
 
-const MAX_REFS: usize = isize::MAX as usize;
+/// More atomic references than this abort the process (as `Arc` does), so
+/// that the count can never wrap. 32-bit counts keep the header small.
+const MAX_REFS: u32 = i32::MAX as u32;
+
+// The hot header: two 32-bit counts, the vtable and the 72-byte `Meta`.
+#[cfg(all(target_pointer_width = "64", not(ferrio_loom)))]
+const _: () = assert!(std::mem::size_of::<Header>() == 88);
+
+/// One more local reference; aborts rather than wrap (4 billion handles to
+/// one task).
+#[inline]
+fn local_plus_one(n: u32) -> u32 {
+    match n.checked_add(1) {
+        Some(n) => n,
+        None => std::process::abort(),
+    }
+}
 
 impl RawTask {
     /// Allocates a task for `future` and returns its three initial
     /// references: the typed handle's, the run queue's, and the live one
-    /// (held by the loop's task list until the future is gone).
-    pub(crate) fn allocate<F: Future + 'static>(future: F, meta: Meta) -> Allocated<F::Output> {
+    /// (held by the loop's task list until the future is gone). With
+    /// `tracked`, the cell gets a [`Tracked`] trailer holding it.
+    pub(crate) fn allocate<F: Future + 'static>(
+        future: F,
+        meta: Meta,
+        tracked: Option<Tracked>,
+    ) -> Allocated<F::Output> {
         // SAFETY: `F: 'static`, so the future borrows nothing that could expire.
-        unsafe { RawTask::allocate_unchecked(future, meta) }
+        unsafe { RawTask::allocate_unchecked(future, meta, tracked) }
     }
 
     /// [`RawTask::allocate`] for a future that may borrow.
@@ -175,19 +222,47 @@ impl RawTask {
     pub(crate) unsafe fn allocate_unchecked<F: Future>(
         future: F,
         meta: Meta,
+        tracked: Option<Tracked>,
     ) -> Allocated<F::Output> {
-        let cell = Box::new(Cell {
+        let vtable = if tracked.is_some() {
+            vtable_tracked::<F>()
+        } else {
+            vtable::<F>()
+        };
+        let layout = cell_layout::<F>(vtable.tracked_offset);
+        // SAFETY: the layout is never zero-sized (it holds a header).
+        let raw = unsafe { std::alloc::alloc(layout) };
+        let Some(raw) = NonNull::new(raw) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        let cell = Cell {
             header: Header {
                 // Three local references (handle, queued, live), which
                 // together hold one atomic reference.
-                refs: AtomicUsize::new(1),
+                refs: AtomicU32::new(1),
                 local: std::cell::Cell::new(3),
-                vtable: vtable::<F>(),
+                vtable,
                 meta,
             },
-            stage: UnsafeCell::new(Stage::Running(future)),
-        });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+            stage: UnsafeCell::new(Stage {
+                future: ManuallyDrop::new(future),
+            }),
+        };
+        // SAFETY: `raw` is a fresh block of `layout`, which starts with room
+        // for a `Cell<F>` at its alignment.
+        unsafe { raw.cast::<Cell<F>>().as_ptr().write(cell) };
+        if let Some(tracked) = tracked {
+            // SAFETY: the tracked layout has room for a `Tracked` at
+            // `tracked_offset`, aligned for it (`cell_layout`), inside the
+            // block and after the cell.
+            unsafe {
+                raw.as_ptr()
+                    .add(vtable.tracked_offset)
+                    .cast::<Tracked>()
+                    .write(tracked)
+            };
+        }
+        let ptr = raw.cast::<Header>();
         Allocated {
             handle: Joinable {
                 task: TaskRef::new(RawTask { ptr }),
@@ -206,6 +281,19 @@ impl RawTask {
     /// The caller must own one not-yet-materialised reference to this task.
     pub(crate) unsafe fn reclaim_leaked(&self) -> RawTask {
         RawTask { ptr: self.ptr }
+    }
+
+    /// Runs `f` on the metadata and the activity record (if any) of the
+    /// task being polled, if any.
+    pub(crate) fn with_current_tracked<R>(
+        current: &std::cell::Cell<Option<NonNull<Header>>>,
+        f: impl FnOnce(&Meta, Option<&Tracked>) -> R,
+    ) -> Option<R> {
+        let ptr = current.get()?;
+        // SAFETY: the loop sets the current task only while it polls it,
+        // holding the run queue's reference, so the task is alive.
+        let (meta, tracked) = unsafe { (&ptr.as_ref().meta, tracked_of(ptr)) };
+        Some(f(meta, tracked))
     }
 
     /// Runs `f` on the metadata of the task being polled, if any.
@@ -262,6 +350,14 @@ impl RawTask {
     /// The loop-thread metadata.
     pub(crate) fn meta(&self) -> &Meta {
         &self.header().meta
+    }
+
+    /// The task's activity record, if it was spawned while its loop tracked
+    /// activity. Loop thread only (`RawTask` is `!Send`).
+    #[inline]
+    pub(crate) fn tracked(&self) -> Option<&Tracked> {
+        // SAFETY: we own a reference, so the cell is allocated.
+        unsafe { tracked_of(self.ptr) }
     }
 
     /// Marks the task as queued, for its loop's run queue: `false` if it is
@@ -434,7 +530,7 @@ impl SendTask {
         // reference).
         let header = unsafe { ptr.as_ref() };
         let n = header.local.get();
-        header.local.set(n + 1);
+        header.local.set(local_plus_one(n));
         if n > 0 {
             // The group already holds an atomic reference: release ours. It
             // cannot be the last one, the group's remains.
@@ -495,7 +591,7 @@ unsafe fn local_increment(ptr: NonNull<Header>) {
         // SAFETY: alive, per the caller.
         unsafe { increment(ptr) };
     }
-    header.local.set(n + 1);
+    header.local.set(local_plus_one(n));
 }
 
 /// Takes one more atomic reference.
@@ -525,18 +621,66 @@ unsafe fn decrement(ptr: NonNull<Header>) {
     }
 }
 
+struct Holder<F>(F);
+
+impl<F: Future> Holder<F> {
+    const VTABLE: Vtable = Vtable {
+        poll: poll::<F>,
+        drop_future: drop_future::<F>,
+        take_output: take_output::<F>,
+        drop_output: drop_output::<F>,
+        dealloc: dealloc::<F>,
+        tracked_offset: 0,
+    };
+
+    const VTABLE_TRACKED: Vtable = Vtable {
+        tracked_offset: std::mem::size_of::<Cell<F>>()
+            .next_multiple_of(std::mem::align_of::<Tracked>()),
+        ..Self::VTABLE
+    };
+}
+
+/// The vtable of a `Cell<F>` without a [`Tracked`] trailer.
 fn vtable<F: Future>() -> &'static Vtable {
-    struct Holder<F>(F);
-    impl<F: Future> Holder<F> {
-        const VTABLE: Vtable = Vtable {
-            poll: poll::<F>,
-            drop_future: drop_future::<F>,
-            take_output: take_output::<F>,
-            drop_output: drop_output::<F>,
-            dealloc: dealloc::<F>,
-        };
-    }
     &Holder::<F>::VTABLE
+}
+
+/// The vtable of a `Cell<F>` followed by a [`Tracked`] trailer.
+fn vtable_tracked<F: Future>() -> &'static Vtable {
+    &Holder::<F>::VTABLE_TRACKED
+}
+
+/// The layout of a `Cell<F>` block: the cell alone (`tracked_offset` 0) or
+/// the cell and a [`Tracked`] at `tracked_offset`.
+fn cell_layout<F: Future>(tracked_offset: usize) -> std::alloc::Layout {
+    let cell = std::alloc::Layout::new::<Cell<F>>();
+    if tracked_offset == 0 {
+        return cell;
+    }
+    let (layout, offset) = cell
+        .extend(std::alloc::Layout::new::<Tracked>())
+        .expect("a task cell's layout overflows");
+    debug_assert_eq!(offset, tracked_offset);
+    layout
+}
+
+/// The [`Tracked`] trailer of the task at `ptr`, if it has one.
+///
+/// # Safety
+///
+/// The task must be alive for `'a` and the caller on its loop thread (the
+/// trailer's cells are touched there only).
+unsafe fn tracked_of<'a>(ptr: NonNull<Header>) -> Option<&'a Tracked> {
+    // SAFETY: alive, per the caller.
+    let offset = unsafe { ptr.as_ref() }.vtable.tracked_offset;
+    if offset == 0 {
+        return None;
+    }
+    // SAFETY: a nonzero offset is only in the vtable of a cell allocated
+    // with a `Tracked` there, written at allocation (`allocate_unchecked`);
+    // `ptr` is the block's own pointer (it carries the provenance of the
+    // whole block), and the trailer is freed only with the cell.
+    Some(unsafe { &*ptr.as_ptr().cast::<u8>().add(offset).cast::<Tracked>() })
 }
 
 /// # Safety
@@ -557,9 +701,13 @@ unsafe fn stage<'a, F: Future>(ptr: NonNull<Header>) -> &'a mut Stage<F> {
 unsafe fn poll<F: Future>(ptr: NonNull<Header>) -> PollOutcome {
     // SAFETY: see `RawTask::poll`.
     let stage = unsafe { stage::<F>(ptr) };
-    let Stage::Running(future) = &mut *stage else {
+    // SAFETY: alive, per the caller.
+    let tag = &unsafe { ptr.as_ref() }.meta.stage;
+    if tag.get() != RUNNING_STAGE {
         return PollOutcome::Gone;
-    };
+    }
+    // SAFETY: the tag says the future is there.
+    let future: &mut F = unsafe { &mut stage.future };
     // The context's waker borrows the run-queue reference instead of owning
     // one; clones of it take their own.
     // SAFETY: `ManuallyDrop` keeps the borrowed reference from being dropped.
@@ -575,9 +723,9 @@ unsafe fn poll<F: Future>(ptr: NonNull<Header>) -> PollOutcome {
         Ok(Poll::Ready(output)) => {
             // SAFETY: as above; a finished future usually has nothing left
             // to drop, but its destructor may still panic.
-            let panic = unsafe { drop_running::<F>(stage) };
-            // SAFETY: `drop_running` left the slot logically empty.
-            unsafe { ptr::write(stage, Stage::Finished(output)) };
+            let panic = unsafe { drop_running::<F>(stage, tag) };
+            stage.output = ManuallyDrop::new(output);
+            tag.set(FINISHED_STAGE);
             match panic {
                 Some(payload) => {
                     // SAFETY: loop thread, exclusive. A second panic, from
@@ -591,26 +739,32 @@ unsafe fn poll<F: Future>(ptr: NonNull<Header>) -> PollOutcome {
         }
         Err(payload) => {
             // SAFETY: the future is still in place; drop it.
-            let _ = unsafe { drop_running::<F>(stage) };
-            // SAFETY: `drop_running` left the slot logically empty.
-            unsafe { ptr::write(stage, Stage::Consumed) };
+            let _ = unsafe { drop_running::<F>(stage, tag) };
             PollOutcome::Panicked(payload)
         }
     }
 }
 
-/// Drops the running future in place, catching a panicking destructor.
-/// Afterwards the slot holds no live value and must be overwritten with
-/// `ptr::write`.
+/// Drops the running future in place, catching a panicking destructor, and
+/// marks the stage consumed (before the drop, so that a re-entrant look
+/// never finds the future being dropped).
 ///
 /// # Safety
 ///
-/// `stage` must be `Stage::Running`.
-unsafe fn drop_running<F: Future>(stage: &mut Stage<F>) -> Option<Box<dyn Any + Send>> {
-    let Stage::Running(future) = stage else {
-        unreachable!("drop_running on a stage that is not running");
-    };
-    let future: *mut F = future;
+/// `stage` must hold the future (`tag` is [`RUNNING_STAGE`]), and `tag`
+/// must be the stage byte of the same cell.
+unsafe fn drop_running<F: Future>(
+    stage: &mut Stage<F>,
+    tag: &std::cell::Cell<u8>,
+) -> Option<Box<dyn Any + Send>> {
+    assert_eq!(
+        tag.get(),
+        RUNNING_STAGE,
+        "drop_running on a stage that is not running"
+    );
+    tag.set(CONSUMED_STAGE);
+    // SAFETY: the future is there, per the caller.
+    let future: *mut F = unsafe { &mut *stage.future };
     // SAFETY: the future is valid and pinned in place; after this call the
     // caller overwrites the slot without dropping it again. If the
     // destructor panics, the remaining fields are still dropped by unwinding.
@@ -626,14 +780,13 @@ unsafe fn drop_running<F: Future>(stage: &mut Stage<F>) -> Option<Box<dyn Any + 
 unsafe fn drop_future<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + Send>> {
     // SAFETY: see `RawTask::drop_future`.
     let stage = unsafe { stage::<F>(ptr) };
-    if !matches!(stage, Stage::Running(_)) {
+    // SAFETY: alive, per the caller.
+    let tag = &unsafe { ptr.as_ref() }.meta.stage;
+    if tag.get() != RUNNING_STAGE {
         return None;
     }
-    // SAFETY: the stage is running; it is overwritten right after.
-    let panic = unsafe { drop_running::<F>(stage) };
-    // SAFETY: the slot is logically empty.
-    unsafe { ptr::write(stage, Stage::Consumed) };
-    panic
+    // SAFETY: the stage holds the future.
+    unsafe { drop_running::<F>(stage, tag) }
 }
 
 /// Moves the output of the `Cell<F>` at `ptr`, if stored, into `*dst`.
@@ -644,10 +797,12 @@ unsafe fn drop_future<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + S
 unsafe fn take_output<F: Future>(ptr: NonNull<Header>, dst: *mut ()) {
     // SAFETY: see `RawTask::take_output`.
     let stage = unsafe { stage::<F>(ptr) };
-    if let Stage::Finished(_) = stage {
-        let Stage::Finished(output) = std::mem::replace(stage, Stage::Consumed) else {
-            unreachable!()
-        };
+    // SAFETY: alive, per the caller.
+    let tag = &unsafe { ptr.as_ref() }.meta.stage;
+    if tag.get() == FINISHED_STAGE {
+        tag.set(CONSUMED_STAGE);
+        // SAFETY: the output was there, and is now marked moved out.
+        let output = unsafe { ManuallyDrop::take(&mut stage.output) };
         // SAFETY: the caller passes a valid `*mut Option<F::Output>`.
         unsafe { *dst.cast::<Option<F::Output>>() = Some(output) };
     }
@@ -661,12 +816,16 @@ unsafe fn take_output<F: Future>(ptr: NonNull<Header>, dst: *mut ()) {
 unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + Send>> {
     // SAFETY: see `RawTask::drop_output`.
     let stage = unsafe { stage::<F>(ptr) };
-    if !matches!(stage, Stage::Finished(_)) {
+    // SAFETY: alive, per the caller.
+    let tag = &unsafe { ptr.as_ref() }.meta.stage;
+    if tag.get() != FINISHED_STAGE {
         return None;
     }
     // Mark the slot consumed *before* running the destructor: if it
-    // panics, the output must not be dropped a second time with the cell.
-    let output = std::mem::replace(stage, Stage::Consumed);
+    // panics, the output must not be dropped a second time.
+    tag.set(CONSUMED_STAGE);
+    // SAFETY: the output was there, and is now marked moved out.
+    let output = unsafe { ManuallyDrop::take(&mut stage.output) };
     catch_unwind(AssertUnwindSafe(move || drop(output))).err()
 }
 
@@ -678,20 +837,30 @@ unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) -> Option<Box<dyn Any + S
 /// whose last reference (local group and atomic) was just released: nobody
 /// else can reach it. It may run on any thread.
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
-    // SAFETY: the last reference is gone and the cell came from
-    // `Box::new` in `allocate_unchecked`.
-    let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) };
+    let cell = ptr.cast::<Cell<F>>().as_ptr();
+    // SAFETY: the last reference is gone, so we have the cell to ourselves;
+    // it is initialised until the `drop_in_place` below.
+    let (consumed, tracked_offset) = unsafe {
+        (
+            (*cell).header.meta.stage.get() == CONSUMED_STAGE,
+            (*cell).header.vtable.tracked_offset,
+        )
+    };
     // The live reference is only released once the future and any output
     // were dropped on the loop thread (module docs), so only `Send` data is
-    // left to drop here, wherever "here" is.
-    let consumed = matches!(cell.stage.get_mut(), Stage::Consumed);
+    // left to drop here, wherever "here" is. A future or output still in
+    // place (a bug, caught below in debug builds) is never dropped on an
+    // unknown thread: the stage is a union, which drops nothing, so it is
+    // leaked and only the cell's memory is freed.
+    // SAFETY: the cell is initialised and nobody else can reach it; its
+    // stage drops nothing, and the `Tracked` trailer, if any, holds only
+    // `Copy` data and needs no drop.
+    unsafe { ptr::drop_in_place(cell) };
+    // SAFETY: the block came from `std::alloc::alloc` in
+    // `allocate_unchecked` with this layout (the vtable fixes the offset).
+    unsafe { std::alloc::dealloc(ptr.as_ptr().cast(), cell_layout::<F>(tracked_offset)) };
+    // Checked once the block is freed, so that the panic does not leak it.
     debug_assert!(consumed, "a task freed with its future or output in place");
-    if !consumed {
-        // Never drop a `!Send` future or output on an unknown thread: leak
-        // it (only the cell's memory is freed).
-        std::mem::forget(std::mem::replace(cell.stage.get_mut(), Stage::Consumed));
-    }
-    drop(cell);
 }
 
 static WAKER_VTABLE: RawWakerVTable =
@@ -788,7 +957,7 @@ mod tests {
             handle,
             queued,
             live,
-        } = RawTask::allocate(async move { d }, Meta::for_tests());
+        } = RawTask::allocate(async move { d }, Meta::for_tests(), None);
         drop((queued, live));
         let raw = handle.raw().clone();
         assert!(matches!(poll(&raw), PollOutcome::Ready));
@@ -807,7 +976,7 @@ mod tests {
             handle,
             queued,
             live,
-        } = RawTask::allocate(future, Meta::for_tests());
+        } = RawTask::allocate(future, Meta::for_tests(), None);
         drop((queued, live));
         handle.raw().clone()
     }
@@ -869,6 +1038,61 @@ mod tests {
     }
 
     #[test]
+    fn a_tracked_cell_keeps_its_record_and_is_freed_whole() {
+        let drops = Rc::new(std::cell::Cell::new(0));
+        let d = DropCount(drops.clone());
+        let now = std::time::Instant::now();
+        let Allocated {
+            handle,
+            queued,
+            live,
+        } = RawTask::allocate(
+            async move { (d, [7u8; 3]) },
+            Meta::for_tests(),
+            Some(Tracked::spawned_at(now)),
+        );
+        drop((queued, live));
+        let raw = handle.raw().clone();
+        let tracked = raw.tracked().expect("spawned with a record");
+        assert_eq!(tracked.activity.get().spawned_at, Some(now));
+        tracked.waiting_on.set(Some("test"));
+        assert!(matches!(poll(&raw), PollOutcome::Ready));
+        assert_eq!(raw.tracked().unwrap().waiting_on.get(), Some("test"));
+        let out = handle.take_output().expect("finished");
+        assert_eq!(out.1, [7; 3]);
+        drop(out);
+        assert_eq!(drops.get(), 1);
+        drop((raw, handle));
+    }
+
+    /// The size of the cell of `F`'s task.
+    fn cell_size<F: Future>(_: &F) -> usize {
+        std::mem::size_of::<Cell<F>>()
+    }
+
+    #[test]
+    #[cfg(all(target_pointer_width = "64", not(ferrio_loom)))]
+    fn a_task_parked_on_a_small_future_fits_a_112_byte_malloc_chunk() {
+        // The memory bench's task: an `Rc` captured, parked on `pending()`.
+        let counter = Rc::new(std::cell::Cell::new(0u64));
+        let parked = async move {
+            counter.set(counter.get() + 1);
+            std::future::pending::<()>().await
+        };
+        // glibc's chunk is the request plus 8, rounded up to 16.
+        assert_eq!(cell_size(&parked), 104);
+        assert_eq!(cell_size(&async { 1u64 }), 96);
+    }
+
+    #[test]
+    fn an_untracked_cell_has_no_record() {
+        let raw = single(async {});
+        assert!(raw.tracked().is_none());
+        assert!(matches!(poll(&raw), PollOutcome::Ready));
+        raw.drop_output();
+    }
+
+    #[test]
     #[cfg(debug_assertions)]
     #[should_panic(expected = "freed with its future or output in place")]
     fn freeing_a_cell_whose_future_is_in_place_is_caught() {
@@ -887,6 +1111,7 @@ mod loom_tests {
     use super::*;
     use crate::event_loop::remote::Remote;
     use crate::loom::models::Dropped;
+    use crate::loom::AtomicUsize;
     use crate::loom::Mutex;
     use loom::sync::Arc;
     use std::future::poll_fn;
@@ -920,7 +1145,7 @@ mod loom_tests {
             handle,
             queued,
             live,
-        } = RawTask::allocate(future, meta);
+        } = RawTask::allocate(future, meta, None);
         handle.raw().meta().set(RUNNING);
         assert!(matches!(handle.raw().poll(), PollOutcome::Pending));
         handle.raw().meta().clear(RUNNING);

@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::header::*;
 use super::raw::{PollOutcome, RawTask, SendTask, WakerRef};
@@ -64,6 +64,9 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
     let hard = if flags & (COMPLETE | ABORT | MUST_CANCEL) == 0 {
         false
     } else {
+        // Whatever this costs is no tracked step's: the next one reads the
+        // clock afresh.
+        inner.last_step_end.set(None);
         meta.set_flags(flags);
         if flags & COMPLETE != 0 {
             return;
@@ -81,7 +84,8 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
     meta.set_flags(flags | STARTED | RUNNING);
     let previous = inner.current_task.replace(Some(task.addr()));
     inner.io_budget.set(IO_BUDGET);
-    let outcome = if inner.tracking() {
+    let tracked = inner.tracking();
+    let outcome = if tracked {
         poll_tracked(inner, task)
     } else {
         task.poll()
@@ -109,30 +113,67 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
         PollOutcome::Ready => complete(inner, task, Completion::Returned),
         PollOutcome::Panicked(payload) => complete(inner, task, Completion::Panicked(payload)),
     }
+    if tracked {
+        record_step(inner, task);
+    }
 }
 
-/// Polls a task while the loop tracks activity: kept out of line so that
-/// the common path of [`run`] stays small.
+/// Polls a task while the loop tracks activity, and returns when the step
+/// started: kept out of line so that the common path of [`run`] stays
+/// small.
+///
+/// One clock read per step: a step starts at the reading that ended the
+/// step before it in the same batch of ready jobs (`Inner::last_step_end`,
+/// so only the loop's pop of the run queue lies between them), or at a
+/// fresh reading for the first of a batch; [`record_step`] reads the end.
+/// The loop time at the end (`last_active`) is that reading itself on a
+/// real clock; tasks spawned during the poll take the start as their spawn
+/// time.
 #[cold]
 #[inline(never)]
 fn poll_tracked(inner: &Inner, task: &RawTask) -> PollOutcome {
-    task.meta().cold_mut(|c| c.waiting_on = None);
-    let started = Instant::now();
+    match task.tracked() {
+        Some(tracked) => tracked.waiting_on.set(None),
+        None => {
+            task.meta().cold_existing_mut(|c| c.waiting_on = None);
+        }
+    }
+    let started = inner.last_step_end.take().unwrap_or_else(Instant::now);
+    let outer = inner
+        .tracked_poll_started
+        .replace(Some(inner.clock.now_from(started)));
     let outcome = task.poll();
-    record_poll(inner, task, started.elapsed());
+    inner.tracked_poll_started.set(outer);
+    inner.step_started.set(Some(started));
     outcome
 }
 
-/// Records one poll in the task's activity and, in debug mode, reports it
-/// if it was slow.
-fn record_poll(inner: &Inner, task: &RawTask, took: Duration) {
+/// Ends a tracked step, begun at `Inner::step_started`: its poll and what the loop
+/// did with the outcome (completing the task, waking its joiner, dropping
+/// an unwanted output count as the task's own time). Records it in the
+/// task's activity and, in debug mode, reports it if it was slow.
+#[cold]
+#[inline(never)]
+fn record_step(inner: &Inner, task: &RawTask) {
+    let ended = Instant::now();
+    let started = inner.step_started.take().unwrap_or(ended);
+    let took = ended.saturating_duration_since(started);
+    let now = inner.clock.now_from(ended);
     let meta = task.meta();
-    let now = inner.clock.now();
-    meta.cold_mut(|c| {
-        c.activity.polls += 1;
-        c.activity.busy += took;
-        c.activity.last_active = Some(now);
-    });
+    let update = |activity: &mut super::header::Activity| {
+        activity.polls += 1;
+        activity.busy += took;
+        activity.last_active = Some(now);
+    };
+    match task.tracked() {
+        Some(tracked) => {
+            let mut activity = tracked.activity.get();
+            update(&mut activity);
+            tracked.activity.set(activity);
+        }
+        // Spawned before the loop tracked activity: the cold data keeps it.
+        None => meta.cold_mut(|c| update(&mut c.activity)),
+    }
     if inner.debug.get() && took >= inner.slow_callback_duration.get() {
         let info = task_info(meta);
         let message = format!(
@@ -145,7 +186,10 @@ fn record_poll(inner: &Inner, task: &RawTask, took: Duration) {
             &ExceptionContext::new(ExceptionKind::SlowPoll, message, Some(info))
                 .with_duration(took),
         );
+        // The report took time of its own: the next step reads the clock.
+        return;
     }
+    inner.last_step_end.set(Some(ended));
 }
 
 pub(crate) fn task_info(meta: &Meta) -> TaskInfo {
