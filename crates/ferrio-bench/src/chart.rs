@@ -1,0 +1,344 @@
+//! One grouped bar chart per family: SVG drawn with plotters, PNG rendered
+//! from that SVG with resvg (pure Rust; the text uses the system's fonts).
+//!
+//! The scheduler chart plots each runtime's value relative to ferrio's
+//! (its rows have different units), on a log scale; the network and fetch
+//! charts plot their absolute metric, on a log scale when the values span
+//! more than a factor of 20.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use crate::report::{fmt_ratio, fmt_value, Family};
+
+/// What a chart shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSpec {
+    /// The title.
+    pub title: String,
+    /// The y axis' label, with its unit.
+    pub y_label: String,
+    /// The x axis' groups (workloads).
+    pub groups: Vec<String>,
+    /// The series (runtimes), one bar per group each.
+    pub series: Vec<String>,
+    /// `values[group][series]`; `None` for a skipped cell.
+    pub values: Vec<Vec<Option<f64>>>,
+    /// Log scale on y.
+    pub log: bool,
+    /// Whether the bar labels are ratios (`×3.2`) rather than values.
+    pub ratio_labels: bool,
+}
+
+/// The chart of `family`.
+pub fn spec(family: &Family) -> ChartSpec {
+    let reference = &family.runtimes[0];
+    let relative = family.name == "scheduler";
+    let values: Vec<Vec<Option<f64>>> = family
+        .rows
+        .iter()
+        .map(|row| {
+            family
+                .runtimes
+                .iter()
+                .map(|rt| {
+                    if relative {
+                        // Cost relative to ferrio: the runtime's value ÷ ferrio's.
+                        let r = row.median(reference)?;
+                        let o = row.median(rt)?;
+                        (r > 0.0).then_some(o / r)
+                    } else {
+                        row.median(rt)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let positive: Vec<f64> = values
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .filter(|v| *v > 0.0)
+        .collect();
+    let span = positive.iter().copied().fold(f64::MIN, f64::max)
+        / positive.iter().copied().fold(f64::MAX, f64::min);
+    let unit = family
+        .rows
+        .first()
+        .map(|r| r.unit.clone())
+        .unwrap_or_default();
+    let (title, y_label) = match family.name.as_str() {
+        "scheduler" => (
+            "Scheduler workloads: cost relative to ferrio (lower is better)".to_string(),
+            "time or bytes ÷ ferrio's (×, log scale; ferrio = 1)".to_string(),
+        ),
+        "network" => (
+            "TCP echo, 100 connections: round trips per second (higher is better)".to_string(),
+            format!("round trips per second ({unit})"),
+        ),
+        "fetch" => (
+            "Fetch N URLs from ferrio serve-mock at concurrency 200 (lower is better)".to_string(),
+            format!(
+                "client wall time ({unit}{})",
+                if span > 20.0 { ", log scale" } else { "" }
+            ),
+        ),
+        _ => (family.title.clone(), unit),
+    };
+    ChartSpec {
+        title,
+        y_label,
+        groups: family.rows.iter().map(|r| r.workload.clone()).collect(),
+        series: family.runtimes.clone(),
+        values,
+        log: relative || span > 20.0,
+        ratio_labels: relative,
+    }
+}
+
+const COLORS: [RGBColor; 6] = [
+    RGBColor(230, 85, 13),   // ferrio: orange
+    RGBColor(49, 130, 189),  // blue
+    RGBColor(107, 174, 214), // light blue
+    RGBColor(49, 163, 84),   // green
+    RGBColor(117, 107, 177), // purple
+    RGBColor(188, 128, 189), // mauve
+];
+
+/// Draws `spec` as an SVG document.
+pub fn svg(spec: &ChartSpec) -> Result<String, String> {
+    let width = (260 + spec.groups.len() * spec.series.len() * 34).clamp(900, 1600) as u32;
+    let height = 620u32;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        draw(&root, spec).map_err(|e| format!("plotters: {e}"))?;
+        root.present().map_err(|e| format!("plotters: {e}"))?;
+    }
+    Ok(out)
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    spec: &ChartSpec,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let all: Vec<f64> = spec
+        .values
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .filter(|v| *v > 0.0)
+        .collect();
+    let max = all.iter().copied().fold(1e-9, f64::max);
+    let min = all.iter().copied().fold(f64::MAX, f64::min).min(max);
+    let groups = spec.groups.len().max(1) as f64;
+    let series = spec.series.len().max(1) as f64;
+    let bar = 0.8 / series;
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(&spec.title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(90);
+    if spec.log {
+        let floor = 10f64.powf((min * 0.5).log10().floor());
+        let top = max * 3.0;
+        let mut chart = builder.build_cartesian_2d(0f64..groups, (floor..top).log_scale())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .disable_x_axis()
+            .x_labels(0)
+            .y_desc(&spec.y_label)
+            .y_label_formatter(&|v| fmt_value(*v))
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 16))
+            .draw()?;
+        bars(&mut chart, spec, floor, bar)?;
+        group_labels(root, &chart, spec, floor)?;
+        legend(&mut chart)?;
+    } else {
+        let top = max * 1.15;
+        let mut chart = builder.build_cartesian_2d(0f64..groups, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_desc(&spec.y_label)
+            .y_label_formatter(&|v| fmt_value(*v))
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 16))
+            .draw()?;
+        bars(&mut chart, spec, 0.0, bar)?;
+        group_labels(root, &chart, spec, 0.0)?;
+        legend(&mut chart)?;
+    }
+    Ok(())
+}
+
+fn bars<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    spec: &ChartSpec,
+    floor: f64,
+    bar: f64,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64>,
+{
+    for (s, name) in spec.series.iter().enumerate() {
+        let color = COLORS[s % COLORS.len()];
+        let rects: Vec<_> = spec
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(g, row)| {
+                let v = row.get(s).copied().flatten()?;
+                let x0 = g as f64 + 0.1 + s as f64 * bar;
+                Some(Rectangle::new(
+                    [(x0, floor), (x0 + bar * 0.92, v.max(floor))],
+                    color.filled(),
+                ))
+            })
+            .collect();
+        chart
+            .draw_series(rects)?
+            .label(name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+        let texts: Vec<_> = spec
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(g, row)| {
+                let v = row.get(s).copied().flatten()?;
+                let x = g as f64 + 0.1 + s as f64 * bar + bar * 0.46;
+                let text = if spec.ratio_labels {
+                    fmt_ratio(v)
+                } else {
+                    fmt_value(v)
+                };
+                let style = ("sans-serif", 12).into_font().color(&BLACK).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Bottom,
+                    ),
+                );
+                Some(Text::new(text, (x, v.max(floor)), style))
+            })
+            .collect();
+        chart.draw_series(texts)?;
+    }
+    Ok(())
+}
+
+fn group_labels<'a, DB, Y>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+    spec: &ChartSpec,
+    floor: f64,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64>,
+{
+    let style =
+        ("sans-serif", 16)
+            .into_font()
+            .color(&BLACK)
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Top,
+            ));
+    for (g, name) in spec.groups.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(g as f64 + 0.5, floor));
+        root.draw(&Text::new(name.clone(), (x, y + 8), style.clone()))?;
+    }
+    Ok(())
+}
+
+fn legend<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 15))
+        .draw()?;
+    Ok(())
+}
+
+/// Renders an SVG document to PNG bytes with resvg; an error if no font is
+/// installed (the PNG would have no text).
+pub fn png(svg: &str) -> Result<Vec<u8>, String> {
+    let mut options = resvg::usvg::Options::default();
+    options.fontdb_mut().load_system_fonts();
+    if options.fontdb.is_empty() {
+        return Err("no system fonts for the PNG's text (the SVG is written)".into());
+    }
+    // The SVG asks for `sans-serif`; map it to an installed family.
+    let families: Vec<String> = options
+        .fontdb
+        .faces()
+        .filter_map(|f| f.families.first().map(|(name, _)| name.clone()))
+        .collect();
+    let preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "FreeSans"];
+    let family = preferred
+        .iter()
+        .find(|p| families.iter().any(|f| f == *p))
+        .map(|p| p.to_string())
+        .or_else(|| families.first().cloned());
+    if let Some(family) = family {
+        options.fontdb_mut().set_sans_serif_family(family);
+    }
+    let tree = resvg::usvg::Tree::from_str(svg, &options).map_err(|e| format!("usvg: {e}"))?;
+    let size = tree.size().to_int_size();
+    let mut pixmap =
+        resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("empty chart")?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| format!("png: {e}"))
+}
+
+/// Writes `<dir>/<stem>.svg` and `<dir>/<stem>.png`; returns the names
+/// written.
+pub fn write(family: &Family, dir: &Path, stem: &str) -> Result<Vec<String>, String> {
+    let spec = spec(family);
+    if spec.values.iter().flatten().all(Option::is_none) {
+        return Err("nothing measured".into());
+    }
+    let svg = svg(&spec)?;
+    let mut files = Vec::new();
+    let svg_name = format!("{stem}.svg");
+    std::fs::write(dir.join(&svg_name), &svg).map_err(|e| e.to_string())?;
+    files.push(svg_name);
+    match png(&svg) {
+        Ok(bytes) => {
+            let png_name = format!("{stem}.png");
+            std::fs::write(dir.join(&png_name), bytes).map_err(|e| e.to_string())?;
+            files.insert(0, png_name);
+        }
+        Err(e) => eprintln!("ferrio-bench: {stem}.png not written: {e}"),
+    }
+    Ok(files)
+}
