@@ -27,8 +27,10 @@ pub struct ChartSpec {
     pub values: Vec<Vec<Option<f64>>>,
     /// Log scale on y.
     pub log: bool,
-    /// Whether the bar labels are ratios (`×3.2`) rather than values.
-    pub ratio_labels: bool,
+    /// Whether the values are ratios to the reference (y ticks `×10`).
+    pub relative: bool,
+    /// `labels[group][series]`: the text above each bar.
+    pub labels: Vec<Vec<Option<String>>>,
 }
 
 /// The chart of `family`.
@@ -51,6 +53,31 @@ pub fn spec(family: &Family) -> ChartSpec {
                     } else {
                         row.median(rt)
                     }
+                })
+                .collect()
+        })
+        .collect();
+    let labels: Vec<Vec<Option<String>>> = family
+        .rows
+        .iter()
+        .zip(&values)
+        .map(|(row, vals)| {
+            family
+                .runtimes
+                .iter()
+                .zip(vals)
+                .map(|(rt, v)| {
+                    let v = (*v)?;
+                    let is_reference = rt == reference;
+                    Some(match (relative, is_reference) {
+                        (true, true) => "1".to_string(),
+                        (true, false) => short_ratio(v),
+                        (false, true) => fmt_value(v),
+                        (false, false) => match row.advantage(reference, rt) {
+                            Some(a) => format!("{} ({})", fmt_value(v), fmt_ratio(a)),
+                            None => fmt_value(v),
+                        },
+                    })
                 })
                 .collect()
         })
@@ -94,18 +121,34 @@ pub fn spec(family: &Family) -> ChartSpec {
         series: family.runtimes.clone(),
         values,
         log: relative || span > 20.0,
-        ratio_labels: relative,
+        relative,
+        labels,
     }
 }
 
-const COLORS: [RGBColor; 6] = [
-    RGBColor(230, 85, 13),   // ferrio: orange
-    RGBColor(49, 130, 189),  // blue
-    RGBColor(107, 174, 214), // light blue
-    RGBColor(49, 163, 84),   // green
-    RGBColor(117, 107, 177), // purple
-    RGBColor(188, 128, 189), // mauve
-];
+/// A ratio short enough for a label above a narrow bar: `×2.5`, `×37`.
+fn short_ratio(r: f64) -> String {
+    if r >= 10.0 {
+        format!("×{r:.0}")
+    } else {
+        format!("×{r:.1}")
+    }
+}
+
+/// A runtime's colour, the same in every chart: ferrio orange, tokio
+/// blue, smol green, the Python peers purple, the others grey.
+pub fn color_for(name: &str) -> RGBColor {
+    match name {
+        "ferrio" | "ferrio fetch" => RGBColor(230, 85, 13),
+        "ferrio-2loops" => RGBColor(253, 174, 107),
+        "tokio-ct" | "tokio+reqwest" => RGBColor(49, 130, 189),
+        "tokio-mt2" => RGBColor(107, 174, 214),
+        "smol" => RGBColor(49, 163, 84),
+        "asyncio" | "aiohttp" => RGBColor(117, 107, 177),
+        "uvloop" => RGBColor(188, 128, 189),
+        _ => RGBColor(150, 150, 150),
+    }
+}
 
 /// Draws `spec` as an SVG document.
 pub fn svg(spec: &ChartSpec) -> Result<String, String> {
@@ -151,15 +194,26 @@ where
         .y_label_area_size(90);
     if spec.log {
         let floor = 10f64.powf((min * 0.5).log10().floor());
-        let top = max * 3.0;
+        let top = max * 6.0;
         let mut chart = builder.build_cartesian_2d(0f64..groups, (floor..top).log_scale())?;
+        let relative = spec.relative;
+        let y_fmt = move |v: &f64| {
+            if relative {
+                format!(
+                    "×{}",
+                    fmt_value(*v).trim_end_matches(".00").trim_end_matches(".0")
+                )
+            } else {
+                fmt_value(*v)
+            }
+        };
         chart
             .configure_mesh()
             .disable_x_mesh()
             .disable_x_axis()
             .x_labels(0)
             .y_desc(&spec.y_label)
-            .y_label_formatter(&|v| fmt_value(*v))
+            .y_label_formatter(&y_fmt)
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 16))
             .draw()?;
@@ -197,7 +251,14 @@ where
     Y: Ranged<ValueType = f64>,
 {
     for (s, name) in spec.series.iter().enumerate() {
-        let color = COLORS[s % COLORS.len()];
+        if spec
+            .values
+            .iter()
+            .all(|row| row.get(s).copied().flatten().is_none())
+        {
+            continue;
+        }
+        let color = color_for(name);
         let rects: Vec<_> = spec
             .values
             .iter()
@@ -221,13 +282,14 @@ where
             .enumerate()
             .filter_map(|(g, row)| {
                 let v = row.get(s).copied().flatten()?;
+                let text = spec.labels.get(g)?.get(s)?.clone()?;
                 let x = g as f64 + 0.1 + s as f64 * bar + bar * 0.46;
-                let text = if spec.ratio_labels {
-                    fmt_ratio(v)
+                let size = if spec.series.len() * spec.groups.len() > 16 {
+                    11
                 } else {
-                    fmt_value(v)
+                    13
                 };
-                let style = ("sans-serif", 12).into_font().color(&BLACK).pos(
+                let style = ("sans-serif", size).into_font().color(&BLACK).pos(
                     plotters::style::text_anchor::Pos::new(
                         plotters::style::text_anchor::HPos::Center,
                         plotters::style::text_anchor::VPos::Bottom,

@@ -10,7 +10,7 @@
 //! - `uvloop`: asyncio streams on uvloop (`bench/py/echo_server.py`), CPU 0.
 //!
 //! Reported: round trips per second, and the server process's CPU seconds
-//! (user + system from `/proc/<pid>/stat`) over the timed part.
+//! (its threads' `schedstat` run time) over the timed part.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -355,13 +355,23 @@ pub fn run(ctx: &Ctx) -> Family {
                         (None, Some(v)) => {
                             let rates: Vec<f64> = v.iter().map(|x| x.0).collect();
                             let cpu: Vec<f64> = v.iter().map(|x| x.1).collect();
+                            let requests = (CONNECTIONS * rounds(ctx.plan.quick)) as f64;
+                            let per_cpu: Vec<f64> =
+                                cpu.iter().map(|c| requests / c.max(1e-9)).collect();
                             Cell::Measured {
                                 summary: Summary::of(&rates).expect("a run"),
-                                extras: vec![(
-                                    "server CPU".into(),
-                                    "s".into(),
-                                    Summary::of(&cpu).expect("a run"),
-                                )],
+                                extras: vec![
+                                    (
+                                        "server CPU".into(),
+                                        "s".into(),
+                                        Summary::of(&cpu).expect("a run"),
+                                    ),
+                                    (
+                                        "per server CPU second".into(),
+                                        "round trips".into(),
+                                        Summary::of(&per_cpu).expect("a run"),
+                                    ),
+                                ],
                             }
                         }
                         (None, None) => Cell::Skipped("not run".into()),
@@ -387,7 +397,8 @@ pub fn run(ctx: &Ctx) -> Family {
              client"
                 .into(),
             "metric: round trips per second over the timed part (connections opened before); \
-             secondary: the server process's user + system CPU seconds over the same part"
+             secondary: the server process's CPU seconds over the same part (sum of its threads' \
+             `schedstat` run time) and round trips per server CPU second (efficiency per core)"
                 .into(),
         ],
         runtimes: SERVERS.iter().map(|s| s.to_string()).collect(),

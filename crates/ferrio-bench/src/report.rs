@@ -101,7 +101,9 @@ pub struct Report {
 /// separators for large numbers.
 pub fn fmt_value(v: f64) -> String {
     let a = v.abs();
-    if a >= 10_000.0 {
+    if v == 0.0 {
+        "0".to_string()
+    } else if a >= 10_000.0 {
         let n = v.round() as i64;
         let digits = n.abs().to_string();
         let mut out = String::new();
@@ -130,6 +132,8 @@ pub fn fmt_value(v: f64) -> String {
 pub fn fmt_ratio(r: f64) -> String {
     if r >= 10.0 {
         format!("×{r:.0}")
+    } else if r >= 3.0 {
+        format!("×{r:.1}")
     } else {
         format!("×{r:.2}")
     }
@@ -371,6 +375,8 @@ mod tests {
         assert_eq!(fmt_value(1.234), "1.23");
         assert_eq!(fmt_value(0.1234), "0.123");
         assert_eq!(fmt_ratio(25.4), "×25");
+        assert_eq!(fmt_ratio(4.56), "×4.6");
         assert_eq!(fmt_ratio(1.5), "×1.50");
+        assert_eq!(fmt_value(0.0), "0");
     }
 }

@@ -89,15 +89,29 @@ pub fn rss_bytes() -> u64 {
     pages * page_size()
 }
 
-/// User plus system CPU time of process `pid`, from `/proc/<pid>/stat`.
+/// CPU time of process `pid`: the sum over its threads of the time on a
+/// CPU from `/proc/<pid>/task/<tid>/schedstat` (nanoseconds), or, where
+/// that file is missing, user + system time from `/proc/<pid>/stat`
+/// (clock ticks).
 pub fn process_cpu(pid: u32) -> Duration {
+    let mut total = 0u64;
+    let mut found = false;
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            let path = task.path().join("schedstat");
+            if let Some(ns) = std::fs::read_to_string(path)
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            {
+                total += ns;
+                found = true;
+            }
+        }
+    }
+    if found {
+        return Duration::from_nanos(total);
+    }
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    cpu_from_stat(&stat)
-}
-
-/// User plus system CPU time of thread `tid` of process `pid`.
-pub fn thread_cpu(pid: u32, tid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).unwrap_or_default();
     cpu_from_stat(&stat)
 }
 
