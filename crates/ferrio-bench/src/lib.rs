@@ -40,6 +40,7 @@ pub mod run;
 pub mod scheduler;
 pub mod stats;
 pub mod sys;
+pub mod targets;
 
 use std::path::PathBuf;
 

@@ -246,6 +246,11 @@ impl Report {
              for times and bytes, ferrio's rate ÷ the runtime's for rates). Above ×1, \
              ferrio is better; below, worse.\n",
         );
+        let verdicts = crate::targets::check(&self.families);
+        if !verdicts.is_empty() {
+            s.push_str("\n## Targets of issue 15\n\n");
+            s.push_str(&crate::targets::markdown(&verdicts));
+        }
         for family in &self.families {
             let _ = writeln!(s, "\n## {}\n", family.title);
             for note in &family.notes {
