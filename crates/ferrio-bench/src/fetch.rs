@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use crate::child;
-use crate::report::{Better, Cell, Family, Row};
+use crate::report::{available, Better, Cell, Family, Miss, Row};
 use crate::rotation::rotated;
 use crate::stats::Summary;
 use crate::Ctx;
@@ -190,8 +190,8 @@ struct Tools {
     oha: Result<PathBuf, String>,
 }
 
-fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, String> {
-    let ferrio = tools.ferrio.as_ref().map_err(|e| e.clone())?;
+fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, Miss> {
+    let ferrio = available(&tools.ferrio)?;
     let cpu = ctx.plan.pin.then_some(1);
     let mock = Mock::start(ferrio, ctx.plan.pin)?;
     let prefix = format!("http://127.0.0.1:{}/item/", mock.port);
@@ -204,21 +204,21 @@ fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, St
             cmd
         }
         "tokio+reqwest" => {
-            let exe = tools.reqwest.as_ref().map_err(|e| e.clone())?;
+            let exe = available(&tools.reqwest)?;
             let mut cmd = child::command(exe, cpu);
             cmd.args(["--url-prefix", &prefix, "--n", &n.to_string(), "-c", &c]);
             cmd
         }
         "aiohttp" => {
-            let py = ctx.python.as_ref().map_err(|e| e.clone())?;
-            py.aiohttp.as_ref().map_err(|e| e.clone())?;
+            let py = available(&ctx.python)?;
+            available(&py.aiohttp)?;
             let mut cmd = child::command(&py.python, cpu);
             cmd.arg(ctx.repo.join("bench/py/fetch_aiohttp.py"));
             cmd.args(["--url-prefix", &prefix, "--n", &n.to_string(), "-c", &c]);
             cmd
         }
         "oha" => {
-            let exe = tools.oha.as_ref().map_err(|e| e.clone())?;
+            let exe = available(&tools.oha)?;
             let list =
                 std::env::temp_dir().join(format!("ferrio-bench-urls-{}.txt", std::process::id()));
             let urls: String = (1..=n).map(|i| format!("{prefix}{i}\n")).collect();
@@ -236,7 +236,7 @@ fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, St
             cmd.arg("--urls-from-file").arg(&list);
             cmd
         }
-        other => return Err(format!("unknown client {other:?}")),
+        other => return Err(Miss::Fail(format!("unknown client {other:?}"))),
     };
     cmd.current_dir(&ctx.repo);
     let finished = child::run(cmd)?;
@@ -248,11 +248,11 @@ fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, St
         &[0][..]
     };
     if !finished.usage.code.is_some_and(|c| allowed.contains(&c)) {
-        return Err(format!(
+        return Err(Miss::Fail(format!(
             "{}: {}",
             crate::sys::describe(&finished.usage),
             child::tail(&finished.stderr)
-        ));
+        )));
     }
     let (ok, failed) = if client == "oha" {
         oha_counts(&finished.stdout)?
@@ -260,10 +260,10 @@ fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, St
         counts_of(&finished.stdout)?
     };
     if ok + failed != n {
-        return Err(format!("ok {ok} + failed {failed} != {n} URLs"));
+        return Err(Miss::Fail(format!("ok {ok} + failed {failed} != {n} URLs")));
     }
     if ok == 0 {
-        return Err(format!("no URL fetched ({failed} failed)"));
+        return Err(Miss::Fail(format!("no URL fetched ({failed} failed)")));
     }
     Ok(Outcome {
         wall_ms: finished.wall.as_secs_f64() * 1e3,
@@ -282,7 +282,7 @@ pub fn run(ctx: &Ctx) -> Family {
         oha: find_oha(ctx.plan.with_oha),
     };
     let mut values: HashMap<(u64, &str), Vec<Outcome>> = HashMap::new();
-    let mut failures: HashMap<(u64, &str), String> = HashMap::new();
+    let mut failures: HashMap<(u64, &str), Miss> = HashMap::new();
     let sizes = counts(ctx.plan.quick);
     for run in 0..ctx.plan.runs as usize {
         for (i, n) in sizes.into_iter().enumerate() {
@@ -293,8 +293,8 @@ pub fn run(ctx: &Ctx) -> Family {
                 match measure(ctx, &tools, client, n) {
                     Ok(o) => values.entry((n, client)).or_default().push(o),
                     Err(e) => {
-                        if client != "oha" || tools.oha.is_ok() {
-                            eprintln!("  fetch {n} with {client}: {e}");
+                        if let Miss::Fail(why) = &e {
+                            eprintln!("  fetch {n} with {client} FAILED: {why}");
                         }
                         failures.insert((n, client), e);
                     }
@@ -314,7 +314,7 @@ pub fn run(ctx: &Ctx) -> Family {
                 .iter()
                 .map(|&c| {
                     let cell = match (failures.get(&(n, c)), values.get(&(n, c))) {
-                        (Some(e), _) => Cell::Skipped(e.clone()),
+                        (Some(miss), _) => miss.to_cell(),
                         (None, Some(v)) => {
                             let s = |f: &dyn Fn(&Outcome) -> f64| {
                                 Summary::of(&v.iter().map(f).collect::<Vec<_>>()).expect("a run")

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::child;
-use crate::report::{Better, Cell, Family, Row};
+use crate::report::{available, Better, Cell, Family, Miss, Row};
 use crate::rotation::rotated;
 use crate::stats::Summary;
 use crate::Ctx;
@@ -152,12 +152,12 @@ struct Server {
 }
 
 impl Server {
-    fn start(ctx: &Ctx, server: &str) -> Result<Server, String> {
+    fn start(ctx: &Ctx, server: &str) -> Result<Server, Miss> {
         let pin = ctx.plan.pin.then_some(0);
         let mut cmd = match server {
             "uvloop" => {
-                let py = ctx.python.as_ref().map_err(|e| e.clone())?;
-                py.uvloop.as_ref().map_err(|e| e.clone())?;
+                let py = available(&ctx.python)?;
+                available(&py.uvloop)?;
                 let mut c = child::command(&py.python, pin);
                 c.arg(ctx.repo.join("bench/py/echo_server.py"));
                 c
@@ -177,7 +177,9 @@ impl Server {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start: {e}"))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| Miss::Fail(format!("cannot start: {e}")))?;
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();
         let _ = BufReader::new(stdout).read_line(&mut line);
@@ -190,10 +192,10 @@ impl Server {
             None => {
                 let _ = child.kill();
                 let _ = child.wait();
-                Err(format!(
+                Err(Miss::Fail(format!(
                     "server printed {:?} instead of its port",
                     line.trim()
-                ))
+                )))
             }
         }
     }
@@ -303,7 +305,7 @@ async fn client_loop(
 }
 
 /// One measurement: a fresh server, one client run; (req/s, server CPU s).
-fn measure(ctx: &Ctx, server: &str, size: usize) -> Result<(f64, f64), String> {
+fn measure(ctx: &Ctx, server: &str, size: usize) -> Result<(f64, f64), Miss> {
     let srv = Server::start(ctx, server)?;
     let rounds = rounds(ctx.plan.quick);
     let cpu = || srv.cpu();
@@ -315,7 +317,7 @@ fn measure(ctx: &Ctx, server: &str, size: usize) -> Result<(f64, f64), String> {
 /// Runs the network family.
 pub fn run(ctx: &Ctx) -> Family {
     let mut values: HashMap<(usize, &str), Vec<(f64, f64)>> = HashMap::new();
-    let mut failures: HashMap<(usize, &str), String> = HashMap::new();
+    let mut failures: HashMap<(usize, &str), Miss> = HashMap::new();
     for run in 0..ctx.plan.runs as usize {
         for (i, size) in SIZES.into_iter().enumerate() {
             for server in rotated(&SERVERS, run + i) {
@@ -325,7 +327,9 @@ pub fn run(ctx: &Ctx) -> Family {
                 match measure(ctx, server, size) {
                     Ok(v) => values.entry((size, server)).or_default().push(v),
                     Err(e) => {
-                        eprintln!("  echo {size} B on {server}: {e}");
+                        if let Miss::Fail(why) = &e {
+                            eprintln!("  echo {size} B on {server} FAILED: {why}");
+                        }
                         failures.insert((size, server), e);
                     }
                 }
@@ -351,7 +355,7 @@ pub fn run(ctx: &Ctx) -> Family {
                 .iter()
                 .map(|&s| {
                     let cell = match (failures.get(&(size, s)), values.get(&(size, s))) {
-                        (Some(e), _) => Cell::Skipped(e.clone()),
+                        (Some(miss), _) => miss.to_cell(),
                         (None, Some(v)) => {
                             let rates: Vec<f64> = v.iter().map(|x| x.0).collect();
                             let cpu: Vec<f64> = v.iter().map(|x| x.1).collect();

@@ -26,6 +26,38 @@ pub enum Cell {
     },
     /// Not measured, and why (Python missing, a tool not installed, …).
     Skipped(String),
+    /// Measured but failed: a check did not hold, or the process failed.
+    Failed(String),
+}
+
+/// Why a measurement gave no number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// The runtime or tool is not available here.
+    Skip(String),
+    /// The measurement ran and failed.
+    Fail(String),
+}
+
+impl From<String> for Miss {
+    fn from(e: String) -> Miss {
+        Miss::Fail(e)
+    }
+}
+
+impl Miss {
+    /// The table cell for this miss.
+    pub fn to_cell(&self) -> Cell {
+        match self {
+            Miss::Skip(why) => Cell::Skipped(why.clone()),
+            Miss::Fail(why) => Cell::Failed(why.clone()),
+        }
+    }
+}
+
+/// `Ok` with the value, or a [`Miss::Skip`] with the reason.
+pub fn available<T>(r: &Result<T, String>) -> Result<&T, Miss> {
+    r.as_ref().map_err(|e| Miss::Skip(e.clone()))
 }
 
 /// One workload at one size: a cell per runtime.
@@ -54,7 +86,7 @@ impl Row {
     pub fn median(&self, runtime: &str) -> Option<f64> {
         match self.cell(runtime)? {
             Cell::Measured { summary, .. } => Some(summary.median),
-            Cell::Skipped(_) => None,
+            Cell::Skipped(_) | Cell::Failed(_) => None,
         }
     }
 
@@ -161,6 +193,7 @@ impl Family {
                 let text = match row.cell(r) {
                     None => "—".to_string(),
                     Some(Cell::Skipped(why)) => format!("skipped ({why})"),
+                    Some(Cell::Failed(why)) => format!("**FAILED** ({why})"),
                     Some(Cell::Measured { summary, .. }) => {
                         let v = fmt_value(summary.median);
                         if r == reference {
@@ -192,6 +225,10 @@ impl Family {
                 match cell {
                     Cell::Skipped(why) => {
                         let _ = writeln!(s, "| {} | {r} | skipped ({why}) | | | | |", row.workload);
+                    }
+                    Cell::Failed(why) => {
+                        let _ =
+                            writeln!(s, "| {} | {r} | **FAILED** ({why}) | | | | |", row.workload);
                     }
                     Cell::Measured { summary, extras } => {
                         let adv = if r == reference {
@@ -232,6 +269,21 @@ impl Family {
 }
 
 impl Report {
+    /// The failed cells as `family: workload on runtime: why`.
+    pub fn failures(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in &self.families {
+            for row in &f.rows {
+                for (rt, cell) in &row.cells {
+                    if let Cell::Failed(why) = cell {
+                        out.push(format!("{}: {} on {rt}: {why}", f.name, row.workload));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The report as markdown; `charts` lists the chart files (relative
     /// names) of each family, by family name.
     pub fn to_markdown(&self, charts: &[(String, Vec<String>)]) -> String {
@@ -308,6 +360,7 @@ mod tests {
                         ("ferrio".into(), measured(2.0)),
                         ("tokio".into(), measured(3.0)),
                         ("asyncio".into(), Cell::Skipped("no python3".into())),
+                        ("smol".into(), Cell::Failed("sum 3 != 4".into())),
                     ],
                 },
                 Row {
@@ -352,6 +405,7 @@ mod tests {
         let table = family().details();
         assert!(table.contains("| spawn_join | tokio | 3.00 ms | 3.00–3.00 | 1 | ×1.50 |  |"));
         assert!(table.contains("| spawn_join | asyncio | skipped (no python3) |"));
+        assert!(table.contains("| spawn_join | smol | **FAILED** (sum 3 != 4) |"));
     }
 
     #[test]
@@ -370,6 +424,10 @@ mod tests {
         assert!(md.contains("\n## Scheduler\n"));
         assert!(md.contains("![Scheduler chart](scheduler.png)"));
         assert!(md.contains("SVG: [scheduler.svg](scheduler.svg)"));
+        assert_eq!(
+            report.failures(),
+            ["scheduler: spawn_join on smol: sum 3 != 4"]
+        );
     }
 
     #[test]

@@ -56,7 +56,11 @@ pub fn main(plan: Plan) -> i32 {
     match write(&report, &plan.out, &date) {
         Ok(path) => {
             println!("{}", path.display());
-            0
+            let failures = report.failures();
+            for f in &failures {
+                eprintln!("ferrio-bench: FAILED {f}");
+            }
+            i32::from(!failures.is_empty())
         }
         Err(e) => {
             eprintln!("ferrio-bench: cannot write the report: {e}");

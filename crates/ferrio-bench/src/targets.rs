@@ -67,7 +67,7 @@ fn extra(row: &Row, runtime: &str, label: &str) -> Option<f64> {
             .iter()
             .find(|(l, _, _)| l == label)
             .map(|(_, _, s)| s.median),
-        Cell::Skipped(_) => None,
+        Cell::Skipped(_) | Cell::Failed(_) => None,
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::child;
-use crate::report::{Better, Cell, Family, Row};
+use crate::report::{available, Better, Cell, Family, Miss, Row};
 use crate::rotation::rotated;
 use crate::scheduler::Workload;
 use crate::stats::Summary;
@@ -21,16 +21,16 @@ pub const RUNTIMES: [&str; 6] = [
 ];
 
 /// Runs one measurement of `workload` on `runtime`.
-fn measure(ctx: &Ctx, runtime: &str, workload: Workload) -> Result<f64, String> {
+fn measure(ctx: &Ctx, runtime: &str, workload: Workload) -> Result<f64, Miss> {
     let p = workload.params(ctx.plan.quick);
     // One loop on one thread: pin it to CPU 1 (away from CPU 0, where the
     // kernel tends to put interrupts); tokio's two workers stay unpinned.
     let cpu = (ctx.plan.pin && runtime != "tokio-mt2").then_some(1);
     let cmd = match runtime {
         "asyncio" | "uvloop" => {
-            let py = ctx.python.as_ref().map_err(|e| e.clone())?;
+            let py = available(&ctx.python)?;
             if runtime == "uvloop" {
-                py.uvloop.as_ref().map_err(|e| e.clone())?;
+                available(&py.uvloop)?;
             }
             let mut c = child::command(&py.python, cpu);
             c.arg(ctx.repo.join("bench/py/scheduler.py"));
@@ -50,13 +50,13 @@ fn measure(ctx: &Ctx, runtime: &str, workload: Workload) -> Result<f64, String> 
         }
     };
     let finished = child::run_ok(cmd)?;
-    child::json_value(&finished.stdout)
+    Ok(child::json_value(&finished.stdout)?)
 }
 
 /// Runs the scheduler family and returns its section of the report.
 pub fn run(ctx: &Ctx) -> Family {
     let mut values: HashMap<(Workload, &str), Vec<f64>> = HashMap::new();
-    let mut failures: HashMap<(Workload, &str), String> = HashMap::new();
+    let mut failures: HashMap<(Workload, &str), Miss> = HashMap::new();
     for run in 0..ctx.plan.runs as usize {
         for (i, workload) in Workload::ALL.into_iter().enumerate() {
             for runtime in rotated(&RUNTIMES, run + i) {
@@ -66,7 +66,9 @@ pub fn run(ctx: &Ctx) -> Family {
                 match measure(ctx, runtime, workload) {
                     Ok(v) => values.entry((workload, runtime)).or_default().push(v),
                     Err(e) => {
-                        eprintln!("  {} on {runtime}: {e}", workload.name());
+                        if let Miss::Fail(why) = &e {
+                            eprintln!("  {} on {runtime} FAILED: {why}", workload.name());
+                        }
                         failures.insert((workload, runtime), e);
                     }
                 }
@@ -85,7 +87,7 @@ pub fn run(ctx: &Ctx) -> Family {
                 .iter()
                 .map(|&rt| {
                     let cell = match (failures.get(&(w, rt)), values.get(&(w, rt))) {
-                        (Some(e), _) => Cell::Skipped(e.clone()),
+                        (Some(miss), _) => miss.to_cell(),
                         (None, Some(v)) => Cell::Measured {
                             summary: Summary::of(v).expect("at least one run"),
                             extras: vec![],
