@@ -98,34 +98,39 @@ impl Drop for Mock {
     }
 }
 
-/// Builds `ferrio` (ferrio-cli) and `reqwest-fetch` in release mode (a
-/// no-op when fresh) and returns their paths.
+/// Builds `ferrio` (ferrio-cli) and `reqwest-fetch` with this binary's own
+/// profile (release, or dev for a debug `ferrio-bench`), a no-op when
+/// fresh, and returns their paths.
 fn build_clients(repo: &Path) -> Result<(PathBuf, PathBuf), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(repo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "ferrio-cli",
-            "--bin",
-            "ferrio",
-            "-p",
-            "ferrio-bench",
-            "--bin",
-            "reqwest-fetch",
-        ])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("cargo build --release -p ferrio-cli failed".into());
+    let release = !cfg!(debug_assertions);
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(repo).args(["build", "--quiet"]);
+    if release {
+        cmd.arg("--release");
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("target"));
-    let dir = target.join("release");
+    cmd.args([
+        "-p",
+        "ferrio-cli",
+        "--bin",
+        "ferrio",
+        "-p",
+        "ferrio-bench",
+        "--bin",
+        "reqwest-fetch",
+    ]);
+    let status = cmd.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build -p ferrio-cli -p ferrio-bench failed".into());
+    }
+    // The clients sit next to this executable (target/<profile>/).
+    let dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| {
+            repo.join("target")
+                .join(if release { "release" } else { "debug" })
+        });
     Ok((dir.join("ferrio"), dir.join("reqwest-fetch")))
 }
 

@@ -105,7 +105,15 @@ fn header(ctx: &Ctx, load_before: Option<f64>, seconds: f64) -> Vec<String> {
                     .to_string()
             }
         ),
-        format!("rustc: {}", rustc_version()),
+        format!(
+            "build: {}; {}",
+            if cfg!(debug_assertions) {
+                "**debug** (numbers meaningless)"
+            } else {
+                "release"
+            },
+            rustc_version()
+        ),
     ];
     match &ctx.python {
         Ok(py) => h.push(format!(
