@@ -404,3 +404,65 @@ pub fn write(family: &Family, dir: &Path, stem: &str) -> Result<Vec<String>, Str
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Better, Cell, Row};
+    use crate::stats::Summary;
+
+    fn cell(v: f64) -> Cell {
+        Cell::Measured {
+            summary: Summary::of(&[v]).unwrap(),
+            extras: vec![],
+        }
+    }
+
+    fn family(name: &str) -> Family {
+        Family {
+            name: name.into(),
+            title: "T".into(),
+            notes: vec![],
+            runtimes: vec!["ferrio".into(), "tokio-ct".into(), "asyncio".into()],
+            rows: vec![Row {
+                workload: "yield".into(),
+                unit: "ms".into(),
+                better: Better::Lower,
+                cells: vec![
+                    ("ferrio".into(), cell(2.0)),
+                    ("tokio-ct".into(), cell(5.0)),
+                    ("asyncio".into(), Cell::Skipped("no python".into())),
+                ],
+            }],
+        }
+    }
+
+    #[test]
+    fn scheduler_chart_plots_ratios_to_ferrio_on_a_log_scale() {
+        let s = spec(&family("scheduler"));
+        assert!(s.log && s.relative);
+        assert_eq!(s.values, [[Some(1.0), Some(2.5), None]]);
+        assert_eq!(s.labels[0][1].as_deref(), Some("×2.5"));
+        assert!(s.y_label.contains("log scale"));
+    }
+
+    #[test]
+    fn other_charts_plot_values_with_the_ratio_in_the_label() {
+        let s = spec(&family("fetch"));
+        assert!(!s.log && !s.relative);
+        assert_eq!(s.values, [[Some(2.0), Some(5.0), None]]);
+        assert_eq!(s.labels[0][1].as_deref(), Some("5.00 (×2.50)"));
+        assert!(s.y_label.contains("(ms"));
+    }
+
+    #[test]
+    fn svg_has_the_title_the_groups_and_the_legend() {
+        let svg = svg(&spec(&family("scheduler"))).unwrap();
+        assert!(svg.starts_with("<svg"));
+        for text in ["Scheduler workloads", "yield", "ferrio", "tokio-ct"] {
+            assert!(svg.contains(text), "{text} missing");
+        }
+        // A series with nothing measured gets no legend entry.
+        assert!(!svg.contains(">asyncio<"));
+    }
+}
