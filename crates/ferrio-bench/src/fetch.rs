@@ -44,6 +44,8 @@ struct Outcome {
     cpu_s: f64,
     rss_mib: f64,
     failed: f64,
+    /// The client's own elapsed time (NaN if it does not say).
+    said_ms: f64,
 }
 
 /// A running mock server.
@@ -155,19 +157,22 @@ fn find_oha(install: bool) -> Result<PathBuf, String> {
     }
 }
 
-/// Counts from a client's JSON summary: `(ok, failed)`.
-fn counts_of(stdout: &str) -> Result<(u64, u64), String> {
+/// What a client says of its run: `(ok, failed, its own elapsed ms)`.
+type Said = (u64, u64, Option<f64>);
+
+/// Counts and elapsed time from a client's JSON summary.
+fn counts_of(stdout: &str) -> Result<Said, String> {
     let start = stdout.find('{').ok_or("no JSON summary")?;
     let v: serde_json::Value =
         serde_json::from_str(&stdout[start..]).map_err(|e| format!("bad JSON summary: {e}"))?;
     let ok = v["ok"].as_u64().ok_or("no \"ok\" count")?;
     let failed = v["failed"].as_u64().ok_or("no \"failed\" count")?;
-    Ok((ok, failed))
+    Ok((ok, failed, v["elapsed_ms"].as_f64()))
 }
 
 /// `(ok, failed)` from oha's JSON: 2xx codes are ok, other codes and
 /// errors failed.
-fn oha_counts(stdout: &str) -> Result<(u64, u64), String> {
+fn oha_counts(stdout: &str) -> Result<Said, String> {
     let start = stdout.find('{').ok_or("no JSON from oha")?;
     let v: serde_json::Value =
         serde_json::from_str(&stdout[start..]).map_err(|e| format!("bad oha JSON: {e}"))?;
@@ -186,7 +191,8 @@ fn oha_counts(stdout: &str) -> Result<(u64, u64), String> {
     if let Some(errors) = v["errorDistribution"].as_object() {
         failed += errors.values().filter_map(|c| c.as_u64()).sum::<u64>();
     }
-    Ok((ok, failed))
+    let elapsed = v["summary"]["total"].as_f64().map(|s| s * 1e3);
+    Ok((ok, failed, elapsed))
 }
 
 struct Tools {
@@ -259,7 +265,7 @@ fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, Mi
             child::tail(&finished.stderr)
         )));
     }
-    let (ok, failed) = if client == "oha" {
+    let (ok, failed, said_ms) = if client == "oha" {
         oha_counts(&finished.stdout)?
     } else {
         counts_of(&finished.stdout)?
@@ -275,6 +281,7 @@ fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, Mi
         cpu_s: finished.usage.cpu.as_secs_f64(),
         rss_mib: finished.usage.max_rss as f64 / (1024.0 * 1024.0),
         failed: failed as f64,
+        said_ms: said_ms.unwrap_or(f64::NAN),
     })
 }
 
@@ -324,18 +331,28 @@ pub fn run(ctx: &Ctx) -> Family {
                             let s = |f: &dyn Fn(&Outcome) -> f64| {
                                 Summary::of(&v.iter().map(f).collect::<Vec<_>>()).expect("a run")
                             };
+                            let mut extras = vec![
+                                (
+                                    "rate".into(),
+                                    "req/s".into(),
+                                    s(&|o| n as f64 / (o.wall_ms / 1e3)),
+                                ),
+                                ("CPU".into(), "s".into(), s(&|o| o.cpu_s)),
+                                ("peak RSS".into(), "MiB".into(), s(&|o| o.rss_mib)),
+                                ("failed (mock's 5%)".into(), "URLs".into(), s(&|o| o.failed)),
+                            ];
+                            if let Some(said) =
+                                Summary::of(&v.iter().map(|o| o.said_ms).collect::<Vec<_>>())
+                            {
+                                extras.push((
+                                    "own elapsed (start-up excluded)".into(),
+                                    "ms".into(),
+                                    said,
+                                ));
+                            }
                             Cell::Measured {
                                 summary: s(&|o| o.wall_ms),
-                                extras: vec![
-                                    (
-                                        "rate".into(),
-                                        "req/s".into(),
-                                        s(&|o| n as f64 / (o.wall_ms / 1e3)),
-                                    ),
-                                    ("CPU".into(), "s".into(), s(&|o| o.cpu_s)),
-                                    ("peak RSS".into(), "MiB".into(), s(&|o| o.rss_mib)),
-                                    ("failed (mock's 5%)".into(), "URLs".into(), s(&|o| o.failed)),
-                                ],
+                                extras,
                             }
                         }
                         (None, None) => Cell::Skipped("not run".into()),
@@ -378,9 +395,9 @@ mod tests {
     fn reads_the_clients_summaries() {
         let ferrio =
             "{\n  \"total\": 200,\n  \"ok\": 191,\n  \"failed\": 9,\n  \"elapsed_ms\": 91.0\n}\n";
-        assert_eq!(counts_of(ferrio), Ok((191, 9)));
+        assert_eq!(counts_of(ferrio), Ok((191, 9, Some(91.0))));
         assert!(counts_of("oops").is_err());
-        let oha = r#"{"summary": {}, "statusCodeDistribution": {"200": 95, "500": 5}, "errorDistribution": {"timeout": 2}}"#;
-        assert_eq!(oha_counts(oha), Ok((95, 7)));
+        let oha = r#"{"summary": {"total": 0.5}, "statusCodeDistribution": {"200": 95, "500": 5}, "errorDistribution": {"timeout": 2}}"#;
+        assert_eq!(oha_counts(oha), Ok((95, 7, Some(500.0))));
     }
 }
