@@ -46,6 +46,9 @@ struct Outcome {
     failed: f64,
     /// The client's own elapsed time (NaN if it does not say).
     said_ms: f64,
+    /// CPU seconds the mock server used meanwhile (near the wall time:
+    /// the mock, not the client, was the limit).
+    mock_cpu_s: f64,
 }
 
 /// A running mock server.
@@ -250,7 +253,9 @@ fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, Mi
         other => return Err(Miss::Fail(format!("unknown client {other:?}"))),
     };
     cmd.current_dir(&ctx.repo);
+    let mock_before = crate::sys::process_cpu(mock.child.id());
     let finished = child::run(cmd)?;
+    let mock_cpu = crate::sys::process_cpu(mock.child.id()).saturating_sub(mock_before);
     drop(mock);
     // `ferrio fetch` exits 1 when some URLs failed, which the mock makes sure of.
     let allowed = if client == "ferrio fetch" {
@@ -282,6 +287,7 @@ fn measure(ctx: &Ctx, tools: &Tools, client: &str, n: u64) -> Result<Outcome, Mi
         rss_mib: finished.usage.max_rss as f64 / (1024.0 * 1024.0),
         failed: failed as f64,
         said_ms: said_ms.unwrap_or(f64::NAN),
+        mock_cpu_s: mock_cpu.as_secs_f64(),
     })
 }
 
@@ -340,6 +346,7 @@ pub fn run(ctx: &Ctx) -> Family {
                                 ("CPU".into(), "s".into(), s(&|o| o.cpu_s)),
                                 ("peak RSS".into(), "MiB".into(), s(&|o| o.rss_mib)),
                                 ("failed (mock's 5%)".into(), "URLs".into(), s(&|o| o.failed)),
+                                ("mock server CPU".into(), "s".into(), s(&|o| o.mock_cpu_s)),
                             ];
                             if let Some(said) =
                                 Summary::of(&v.iter().map(|o| o.said_ms).collect::<Vec<_>>())
@@ -379,7 +386,9 @@ pub fn run(ctx: &Ctx) -> Family {
              at random (with repeats) and is only run when installed"
                 .into(),
             "metric: the client process's wall time, spawn to exit (start-up included); \
-             secondary: N ÷ wall, user + system CPU seconds and peak RSS from `wait4`"
+             secondary: N ÷ wall, user + system CPU seconds and peak RSS from `wait4`, the \
+             client's own elapsed time, and the mock server's CPU seconds meanwhile (close to \
+             the wall time means the one-loop mock, not the client, was the limit)"
                 .into(),
         ],
         runtimes: CLIENTS.iter().map(|s| s.to_string()).collect(),

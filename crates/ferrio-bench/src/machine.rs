@@ -112,3 +112,61 @@ mod tests {
         assert_eq!(date_of(20_788), "2026-12-01");
     }
 }
+
+/// The version of package `name` in `Cargo.lock` (the first entry, if the
+/// lock holds several).
+pub fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted {
+            let next = lines.next()?;
+            return next
+                .trim()
+                .strip_prefix("version = \"")
+                .and_then(|v| v.strip_suffix('"'))
+                .map(str::to_string);
+        }
+    }
+    None
+}
+
+/// `name version` of each Rust peer, from the repository's `Cargo.lock`.
+pub fn peer_versions(repo: &Path) -> String {
+    let lock = std::fs::read_to_string(repo.join("Cargo.lock")).unwrap_or_default();
+    let mut parts: Vec<String> = [
+        "tokio",
+        "smol",
+        "async-executor",
+        "async-channel",
+        "reqwest",
+    ]
+    .iter()
+    .filter_map(|n| locked_version(&lock, n).map(|v| format!("{n} {v}")))
+    .collect();
+    if let Some(v) = Command::new("oha")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+    {
+        parts.push(String::from_utf8_lossy(&v.stdout).trim().to_string());
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_version_from_the_lock() {
+        let lock = "[[package]]\nname = \"tokio\"\nversion = \"1.54.1\"\n\n[[package]]\nname = \"tokio-util\"\nversion = \"0.7.20\"\n";
+        assert_eq!(locked_version(lock, "tokio").as_deref(), Some("1.54.1"));
+        assert_eq!(
+            locked_version(lock, "tokio-util").as_deref(),
+            Some("0.7.20")
+        );
+        assert_eq!(locked_version(lock, "smol"), None);
+    }
+}

@@ -38,7 +38,7 @@ pub fn rounds(quick: bool) -> usize {
     if quick {
         20
     } else {
-        1_000
+        2_000
     }
 }
 

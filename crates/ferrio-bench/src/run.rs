@@ -105,6 +105,7 @@ fn header(ctx: &Ctx, load_before: Option<f64>, seconds: f64) -> Vec<String> {
                     .to_string()
             }
         ),
+        format!("peers: {}", machine::peer_versions(&ctx.repo)),
         format!(
             "build: {}; {}",
             if cfg!(debug_assertions) {
