@@ -126,6 +126,20 @@ pub fn spec(family: &Family) -> ChartSpec {
     }
 }
 
+/// An axis tick: whole numbers without decimals (`10`, `1,000`).
+fn tick(v: f64) -> String {
+    if v >= 1.0 && (v - v.round()).abs() < 1e-9 {
+        let n = v.round();
+        if n >= 10_000.0 {
+            fmt_value(n)
+        } else {
+            format!("{n:.0}")
+        }
+    } else {
+        fmt_value(v)
+    }
+}
+
 /// A ratio short enough for a label above a narrow bar: `×2.5`, `×37`.
 fn short_ratio(r: f64) -> String {
     if r >= 10.0 {
@@ -199,12 +213,9 @@ where
         let relative = spec.relative;
         let y_fmt = move |v: &f64| {
             if relative {
-                format!(
-                    "×{}",
-                    fmt_value(*v).trim_end_matches(".00").trim_end_matches(".0")
-                )
+                format!("×{}", tick(*v))
             } else {
-                fmt_value(*v)
+                tick(*v)
             }
         };
         chart
@@ -228,7 +239,7 @@ where
             .disable_x_mesh()
             .x_labels(0)
             .y_desc(&spec.y_label)
-            .y_label_formatter(&|v| fmt_value(*v))
+            .y_label_formatter(&|v| tick(*v))
             .label_style(("sans-serif", 15))
             .axis_desc_style(("sans-serif", 16))
             .draw()?;
