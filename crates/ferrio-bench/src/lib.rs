@@ -20,12 +20,14 @@
 //! All `unsafe` code (`wait4`, `sysconf`, `sched_setaffinity`) is in [`sys`].
 
 #![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 #![warn(
     missing_docs,
     missing_debug_implementations,
     rust_2018_idioms,
     clippy::undocumented_unsafe_blocks
 )]
+#![doc(test(attr(deny(warnings))))]
 
 pub mod chart;
 pub mod child;
