@@ -105,3 +105,14 @@ pub fn setup(repo: &Path) -> Result<PythonEnv, String> {
         version,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkout_without_requirements_skips_python_with_a_reason() {
+        let err = setup(Path::new("/nonexistent-ferrio-checkout")).unwrap_err();
+        assert!(err.contains("requirements.txt"), "{err}");
+    }
+}
