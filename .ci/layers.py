@@ -12,8 +12,8 @@ The one cycle allowed is the event loop and the task engine, which need each
 other (the loop runs tasks, a task schedules itself on its loop): it is
 documented in event_loop/mod.rs and task/engine/mod.rs.
 
-Other crates of the workspace are checked too: ferrio-resilience and
-ferrio-cli may use ferrio's public API only (no `__private`, no
+Other crates of the workspace are checked too: ferrio-resilience,
+ferrio-cli and ferrio-bench may use ferrio's public API only (no `__private`, no
 `#[doc(hidden)]` entry points), and ferrio never depends on them.
 
 Usage: python3 .ci/layers.py  (from the repository root; exit status 1 on a
@@ -55,6 +55,11 @@ ALLOWED_SAME_RANK = {
 }
 
 RANK = {m: i for i, mods in enumerate(RANKS) for m in mods}
+
+# The workspace's crates, bottom up (DESIGN.md's layers 0-8): a crate may
+# depend only on crates before it; those after `ferrio` use its public API
+# only.
+CRATES = ["ferrio-macros", "ferrio", "ferrio-resilience", "ferrio-cli", "ferrio-bench"]
 
 
 def module_of(path: pathlib.Path) -> str:
@@ -112,7 +117,7 @@ def main() -> int:
                         f"{path.relative_to(ROOT)}:{number}: layer `{here}` uses `{module}` "
                         f"(crate::{target}), which is above it or beside it"
                     )
-    for crate in ("ferrio-resilience", "ferrio-cli"):
+    for crate in CRATES[2:]:
         src = ROOT / "crates" / crate / "src"
         if not src.exists():
             continue
@@ -122,10 +127,16 @@ def main() -> int:
                     offences.append(
                         f"{path.relative_to(ROOT)}:{number}: uses ferrio's private entry points"
                     )
-    manifest = (ROOT / "crates" / "ferrio" / "Cargo.toml").read_text()
-    for crate in ("ferrio-resilience", "ferrio-cli"):
-        if re.search(rf"^{crate}\s*=", manifest, re.M):
-            offences.append(f"crates/ferrio/Cargo.toml: the runtime depends on {crate}, a layer above it")
+    for i, lower in enumerate(CRATES):
+        manifest_path = ROOT / "crates" / lower / "Cargo.toml"
+        if not manifest_path.exists():
+            continue
+        manifest = manifest_path.read_text()
+        for upper in CRATES[i + 1:]:
+            if re.search(rf"^{upper}\s*=", manifest, re.M):
+                offences.append(
+                    f"crates/{lower}/Cargo.toml: {lower} depends on {upper}, a crate above it"
+                )
     for offence in offences:
         print(offence)
     if offences:
