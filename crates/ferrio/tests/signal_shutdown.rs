@@ -13,7 +13,8 @@
 //! - `sigint_twice`: a second SIGINT during the cleanup exits at once (130).
 //! - `sigusr1_dump`: with `dump_on_sigusr1`, SIGUSR1 prints the task dump.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use ferrio::signal;
@@ -47,6 +48,12 @@ fn child(scenario: &str) {
         }
         "sigint" | "sigint_twice" => {
             let twice = scenario == "sigint_twice";
+            // The Runner arms its Ctrl-C only over the default disposition
+            // (as asyncio's does), and a harness started as a background
+            // job hands its children SIGINT ignored: restore the default.
+            // SAFETY: no other thread exists yet, and SIG_DFL is a valid
+            // disposition for SIGINT.
+            unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
             let result = ferrio::run(async move {
                 signal::raise(signal::SIGINT).unwrap();
                 match ferrio::sleep(Duration::from_secs(3600)).await {
@@ -99,10 +106,26 @@ fn child(scenario: &str) {
 
 fn run_child(scenario: &str) -> (Option<i32>, String, String) {
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe)
+    let child = Command::new(exe)
         .env("FERRIO_SIGNAL_CHILD", scenario)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    // A safety net, not a timing check: a child that hangs is killed (and
+    // its scenario fails) instead of holding the suite up forever.
+    let pid = child.id();
+    let (done, finished) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) =
+            finished.recv_timeout(Duration::from_secs(120))
+        {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = done.send(());
+    watchdog.join().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
