@@ -36,6 +36,7 @@ RANKS = [
     ["time", "sync", "future", "blocking"],     # 4. primitives
     ["queue", "combinators", "task_group", "submit"],  # 4. primitives built on the ones above
     ["net", "stream", "process", "signal"],     # 5. I/O and the OS
+    ["compat"],                                 # 5. other libraries' traits over the I/O types
     ["debug"],                                  # 6. diagnostics
     ["runner"],                                 # the entry point: uses every layer
     ["cores"],                                  # one runner per core

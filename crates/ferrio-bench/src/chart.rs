@@ -155,6 +155,7 @@ pub fn color_for(name: &str) -> RGBColor {
     match name {
         "ferrio" | "ferrio fetch" => RGBColor(230, 85, 13),
         "ferrio-2loops" => RGBColor(253, 174, 107),
+        "ferrio-streams" => RGBColor(241, 105, 19),
         "tokio-ct" | "tokio+reqwest" => RGBColor(49, 130, 189),
         "tokio-mt2" => RGBColor(107, 174, 214),
         "smol" => RGBColor(49, 163, 84),

@@ -4,6 +4,9 @@
 //! every echoed byte, against each server in its own process:
 //!
 //! - `ferrio`: one ferrio loop (`net::TcpListener`, read + `write_all`), CPU 0;
+//! - `ferrio-streams`: one ferrio loop with asyncio's streams API
+//!   (`stream::ServerOptions::start`, `StreamReader::read_into` +
+//!   `StreamWriter::write`/`drain`), CPU 0: the like-for-like peer of `uvloop`;
 //! - `ferrio-2loops`: `ferrio::run_on_cores(2)`, one `SO_REUSEPORT` listener
 //!   per loop, each loop pinned to its CPU (so it shares CPU 1 with the client);
 //! - `tokio-ct`: tokio `current_thread` (read + `write_all`), CPU 0;
@@ -25,7 +28,13 @@ use crate::stats::Summary;
 use crate::Ctx;
 
 /// The servers (columns), ferrio first.
-pub const SERVERS: [&str; 4] = ["ferrio", "ferrio-2loops", "tokio-ct", "uvloop"];
+pub const SERVERS: [&str; 5] = [
+    "ferrio",
+    "ferrio-streams",
+    "ferrio-2loops",
+    "tokio-ct",
+    "uvloop",
+];
 
 /// Connections per run.
 pub const CONNECTIONS: usize = 100;
@@ -65,6 +74,20 @@ async fn ferrio_echo(stream: ferrio::net::TcpStream) {
     }
 }
 
+/// The `ferrio-streams` handler: asyncio's `reader.read` / `writer.write` +
+/// `drain` loop, as `bench/py/echo_server.py` has it.
+async fn ferrio_streams_echo(
+    mut reader: ferrio::stream::StreamReader,
+    writer: ferrio::stream::StreamWriter,
+) {
+    let mut buf = vec![0u8; 65536];
+    while let Ok(n) = reader.read_into(&mut buf).await {
+        if n == 0 || writer.write(&buf[..n]).is_err() || writer.drain().await.is_err() {
+            break;
+        }
+    }
+}
+
 async fn ferrio_accept(listener: ferrio::net::TcpListener) {
     while let Ok((s, _)) = listener.accept().await {
         ferrio::spawn(ferrio_echo(s)).detach();
@@ -82,6 +105,17 @@ pub fn serve(runtime: &str) -> i32 {
                     .expect("ferrio: bind");
                 announce(listener.local_addr().expect("local_addr").port());
                 ferrio_accept(listener).await;
+            });
+            i32::from(r.is_err())
+        }
+        "ferrio-streams" => {
+            let r = ferrio::run(async {
+                let server = ferrio::stream::ServerOptions::new()
+                    .start(ferrio_streams_echo, "127.0.0.1:0")
+                    .await
+                    .expect("ferrio: start_server");
+                announce(server.sockets()[0].port());
+                std::future::pending::<()>().await;
             });
             i32::from(r.is_err())
         }
@@ -395,8 +429,9 @@ pub fn run(ctx: &Ctx) -> Family {
                  client for every server (tokio `current_thread`, `write_all` + `read_exact`, \
                  pinned to CPU 1), every echoed byte compared; a fresh server process per run"
             ),
-            "`ferrio`, `tokio-ct` and `uvloop` (asyncio streams) serve on one loop pinned to \
-             CPU 0; `ferrio-2loops` is `ferrio::run_on_cores(2)` with one `SO_REUSEPORT` \
+            "`ferrio`, `ferrio-streams` (asyncio's streams API: `start_server`, `read` + \
+             `write`/`drain`), `tokio-ct` and `uvloop` (asyncio streams) serve on one loop \
+             pinned to CPU 0; `ferrio-2loops` is `ferrio::run_on_cores(2)` with one `SO_REUSEPORT` \
              listener per loop — on this 2-CPU machine its second loop shares CPU 1 with the \
              client"
                 .into(),

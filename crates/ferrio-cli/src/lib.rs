@@ -20,7 +20,6 @@
 pub mod demo;
 pub mod error;
 pub mod fetch;
-pub mod hyper_io;
 pub mod mock;
 pub mod units;
 

@@ -10,8 +10,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use ferrio::compat::hyper::HyperIo;
 use ferrio::net::TcpStream;
-use ferrio_cli::hyper_io::HyperIo;
 use ferrio_cli::mock::{MockConfig, MockServer, RateLimit};
 use ferrio_cli::units::DurationRange;
 use http_body_util::{BodyExt, Full};

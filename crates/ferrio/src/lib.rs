@@ -42,6 +42,8 @@
 
 pub mod blocking;
 pub mod combinators;
+#[cfg(feature = "hyper")]
+pub mod compat;
 pub mod cores;
 pub mod debug;
 pub mod event_loop;

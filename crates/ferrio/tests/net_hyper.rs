@@ -1,52 +1,17 @@
-//! hyper's http1 client and server on ferrio's `TcpStream`, through a
-//! small adapter from futures-io to hyper's `rt::Read`/`rt::Write`. No
-//! executor or timer is needed for http1: the connection futures are
-//! spawned as ferrio tasks (they need not be `Send`).
+//! `ferrio::compat::hyper`: hyper's http1 client and server on ferrio's
+//! `TcpStream` through `HyperIo`, and `HyperExecutor` running hyper's
+//! background futures as ferrio tasks. No executor or timer is needed for
+//! http1: the connection futures are spawned as ferrio tasks (they need not
+//! be `Send`).
 
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::cell::Cell;
+use std::rc::Rc;
 
+use ferrio::compat::hyper::{HyperExecutor, HyperIo};
 use ferrio::net::{TcpListener, TcpStream};
-use futures_io::{AsyncRead, AsyncWrite};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-
-/// futures-io → hyper I/O.
-struct HyperIo<T>(T);
-
-impl<T: AsyncRead + Unpin> hyper::rt::Read for HyperIo<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        mut buf: hyper::rt::ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        let mut tmp = [0u8; 16 * 1024];
-        let want = buf.remaining().min(tmp.len());
-        let n = std::task::ready!(Pin::new(&mut self.0).poll_read(cx, &mut tmp[..want]))?;
-        buf.put_slice(&tmp[..n]);
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl<T: AsyncWrite + Unpin> hyper::rt::Write for HyperIo<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_close(cx)
-    }
-}
 
 async fn handle(req: Request<Incoming>) -> Result<Response<Full<&'static [u8]>>, hyper::Error> {
     match req.uri().path() {
@@ -135,4 +100,21 @@ async fn hyper_http1_client_and_server_run_on_ferrio() {
     drop(sender);
     driver.await.unwrap().unwrap();
     server.await.unwrap();
+}
+
+#[ferrio::test]
+async fn hyper_executor_runs_non_send_futures_as_loop_tasks() {
+    use hyper::rt::Executor;
+
+    let ran = Rc::new(Cell::new(0));
+    let done = Rc::new(ferrio::sync::Event::new());
+    let (count, flag) = (ran.clone(), done.clone());
+    HyperExecutor.execute(async move {
+        count.set(count.get() + 1);
+        flag.set();
+    });
+    // Spawned, not run inline: the future runs when this task yields.
+    assert_eq!(ran.get(), 0);
+    done.wait().await.unwrap();
+    assert_eq!(ran.get(), 1);
 }

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::Bytes;
+use ferrio::compat::hyper::HyperIo;
 use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 
 use super::error::{ErrorKind, FetchError};
-use crate::hyper_io::HyperIo;
 
 /// Where a connection goes: scheme, host and port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

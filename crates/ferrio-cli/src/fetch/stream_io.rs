@@ -7,18 +7,18 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{ready, Context, Poll};
 
+use ferrio::compat::hyper::HyperIo;
 use ferrio::stream::{StreamReader, StreamWriter, WriteError};
-use futures_io::AsyncRead;
 
 type Drain = Pin<Box<dyn Future<Output = Result<(), WriteError>>>>;
 
 /// A ferrio stream pair (a [`StreamReader`] and its [`StreamWriter`], as
 /// `open_connection_tls` or a TLS server's handler get them) as one hyper
-/// transport, for a client or a server. Writes go to the writer's buffer
-/// (held back while it is above its high-water mark); a flush waits for it
-/// to drain; a shutdown closes it.
+/// transport, for a client or a server. Reads are [`HyperIo`]'s, from the
+/// reader; writes go to the writer's buffer (held back while it is above its
+/// high-water mark); a flush waits for it to drain; a shutdown closes it.
 pub struct StreamPairIo {
-    reader: StreamReader,
+    reader: HyperIo<StreamReader>,
     writer: Rc<StreamWriter>,
     drain: Option<Drain>,
 }
@@ -35,7 +35,7 @@ impl StreamPairIo {
     /// The pair as one transport.
     pub fn new(reader: StreamReader, writer: StreamWriter) -> StreamPairIo {
         StreamPairIo {
-            reader,
+            reader: HyperIo::new(reader),
             writer: Rc::new(writer),
             drain: None,
         }
@@ -56,13 +56,9 @@ impl hyper::rt::Read for StreamPairIo {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        mut buf: hyper::rt::ReadBufCursor<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let mut chunk = [0u8; 16 * 1024];
-        let want = buf.remaining().min(chunk.len());
-        let n = ready!(Pin::new(&mut self.reader).poll_read(cx, &mut chunk[..want]))?;
-        buf.put_slice(&chunk[..n]);
-        Poll::Ready(Ok(()))
+        hyper::rt::Read::poll_read(Pin::new(&mut self.reader), cx, buf)
     }
 }
 

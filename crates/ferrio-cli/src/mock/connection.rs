@@ -13,13 +13,13 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use ferrio::compat::hyper::HyperIo;
 use ferrio::net::socket2::SockRef;
 use ferrio::net::TcpStream;
 use ferrio::sync::OwnedSemaphorePermit;
 use futures_io::{AsyncRead, AsyncWrite};
 
 use super::handler::{handle, State};
-use crate::hyper_io::HyperIo;
 
 /// The socket shared between hyper and the connection task.
 #[derive(Debug)]
