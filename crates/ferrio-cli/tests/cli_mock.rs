@@ -46,7 +46,7 @@ impl Reply {
 impl Client {
     async fn connect(addr: SocketAddr) -> Client {
         let stream = TcpStream::connect(addr).await.unwrap();
-        let (sender, conn) = hyper::client::conn::http1::handshake(HyperIo(stream))
+        let (sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
             .await
             .unwrap();
         Client {
@@ -324,7 +324,7 @@ async fn a_slow_body_comes_in_chunks_over_the_latency() {
     })
     .await;
     let stream = TcpStream::connect(server.local_addr()).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo(stream))
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
         .await
         .unwrap();
     let driver = ferrio::spawn(conn);

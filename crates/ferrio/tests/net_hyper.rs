@@ -37,7 +37,7 @@ async fn hyper_http1_client_and_server_run_on_ferrio() {
             let (stream, _) = listener.accept().await.unwrap();
             ferrio::spawn(async move {
                 hyper::server::conn::http1::Builder::new()
-                    .serve_connection(HyperIo(stream), hyper::service::service_fn(handle))
+                    .serve_connection(HyperIo::new(stream), hyper::service::service_fn(handle))
                     .await
                     .unwrap();
             })
@@ -47,7 +47,7 @@ async fn hyper_http1_client_and_server_run_on_ferrio() {
 
     // Two requests on one keep-alive connection.
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo(stream))
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
         .await
         .unwrap();
     let driver = ferrio::spawn(conn);
@@ -83,7 +83,7 @@ async fn hyper_http1_client_and_server_run_on_ferrio() {
 
     // A second connection: a 404.
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo(stream))
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
         .await
         .unwrap();
     let driver = ferrio::spawn(conn);

@@ -181,7 +181,7 @@ async fn open_plain(origin: &Origin) -> Result<Conn, FetchError> {
         .connect((origin.host.as_str(), origin.port))
         .await
         .map_err(|e| connect_error(origin, e))?;
-    handshake(HyperIo(stream)).await
+    handshake(HyperIo::new(stream)).await
 }
 
 async fn handshake<T>(io: T) -> Result<Conn, FetchError>

@@ -102,7 +102,7 @@ pub(crate) async fn serve(open: Open, stream: TcpStream) {
     };
     let mut conn = Box::pin(
         hyper::server::conn::http1::Builder::new()
-            .serve_connection(HyperIo(Shared(stream.clone())), service),
+            .serve_connection(HyperIo::new(Shared(stream.clone())), service),
     );
     let closing = state.closing.wait();
     let mut closing = std::pin::pin!(closing);
