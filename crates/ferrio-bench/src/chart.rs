@@ -82,13 +82,7 @@ pub fn spec(family: &Family) -> ChartSpec {
                 .collect()
         })
         .collect();
-    let positive: Vec<f64> = values
-        .iter()
-        .flatten()
-        .flatten()
-        .copied()
-        .filter(|v| *v > 0.0)
-        .collect();
+    let positive = positive(&values);
     let span = positive.iter().copied().fold(f64::MIN, f64::max)
         / positive.iter().copied().fold(f64::MAX, f64::min);
     let unit = family
@@ -140,6 +134,18 @@ fn tick(v: f64) -> String {
     }
 }
 
+/// The positive values of `values[group][series]`: what a log scale can
+/// plot (skipped cells and zeros left out).
+fn positive(values: &[Vec<Option<f64>>]) -> Vec<f64> {
+    values
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .filter(|v| *v > 0.0)
+        .collect()
+}
+
 /// A ratio short enough for a label above a narrow bar: `×2.5`, `×37`.
 fn short_ratio(r: f64) -> String {
     if r >= 10.0 {
@@ -188,14 +194,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let all: Vec<f64> = spec
-        .values
-        .iter()
-        .flatten()
-        .flatten()
-        .copied()
-        .filter(|v| *v > 0.0)
-        .collect();
+    let all = positive(&spec.values);
     let max = all.iter().copied().fold(1e-9, f64::max);
     let min = all.iter().copied().fold(f64::MAX, f64::min).min(max);
     let groups = spec.groups.len().max(1) as f64;
@@ -421,14 +420,6 @@ pub fn write(family: &Family, dir: &Path, stem: &str) -> Result<Vec<String>, Str
 mod tests {
     use super::*;
     use crate::report::{Better, Cell, Row};
-    use crate::stats::Summary;
-
-    fn cell(v: f64) -> Cell {
-        Cell::Measured {
-            summary: Summary::of(&[v]).unwrap(),
-            extras: vec![],
-        }
-    }
 
     fn family(name: &str) -> Family {
         Family {
@@ -441,8 +432,8 @@ mod tests {
                 unit: "ms".into(),
                 better: Better::Lower,
                 cells: vec![
-                    ("ferrio".into(), cell(2.0)),
-                    ("tokio-ct".into(), cell(5.0)),
+                    ("ferrio".into(), Cell::measured(2.0)),
+                    ("tokio-ct".into(), Cell::measured(5.0)),
                     ("asyncio".into(), Cell::Skipped("no python".into())),
                 ],
             }],

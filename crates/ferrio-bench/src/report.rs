@@ -30,6 +30,17 @@ pub enum Cell {
     Failed(String),
 }
 
+#[cfg(test)]
+impl Cell {
+    /// One run measuring `v`, with no secondary metrics: the tests' cell.
+    pub(crate) fn measured(v: f64) -> Cell {
+        Cell::Measured {
+            summary: Summary::of(&[v]).unwrap(),
+            extras: vec![],
+        }
+    }
+}
+
 /// Why a measurement gave no number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Miss {
@@ -338,13 +349,6 @@ impl Report {
 mod tests {
     use super::*;
 
-    fn measured(v: f64) -> Cell {
-        Cell::Measured {
-            summary: Summary::of(&[v]).unwrap(),
-            extras: vec![],
-        }
-    }
-
     fn family() -> Family {
         Family {
             name: "scheduler".into(),
@@ -357,8 +361,8 @@ mod tests {
                     unit: "ms".into(),
                     better: Better::Lower,
                     cells: vec![
-                        ("ferrio".into(), measured(2.0)),
-                        ("tokio".into(), measured(3.0)),
+                        ("ferrio".into(), Cell::measured(2.0)),
+                        ("tokio".into(), Cell::measured(3.0)),
                         ("asyncio".into(), Cell::Skipped("no python3".into())),
                         ("smol".into(), Cell::Failed("sum 3 != 4".into())),
                     ],
@@ -368,8 +372,8 @@ mod tests {
                     unit: "req/s".into(),
                     better: Better::Higher,
                     cells: vec![
-                        ("ferrio".into(), measured(200_000.0)),
-                        ("tokio".into(), measured(100_000.0)),
+                        ("ferrio".into(), Cell::measured(200_000.0)),
+                        ("tokio".into(), Cell::measured(100_000.0)),
                     ],
                 },
             ],

@@ -153,14 +153,6 @@ pub fn markdown(verdicts: &[Verdict]) -> String {
 mod tests {
     use super::*;
     use crate::report::Better;
-    use crate::stats::Summary;
-
-    fn cell(v: f64) -> Cell {
-        Cell::Measured {
-            summary: Summary::of(&[v]).unwrap(),
-            extras: vec![],
-        }
-    }
 
     #[test]
     fn scheduler_target_lists_the_misses() {
@@ -174,9 +166,9 @@ mod tests {
                 unit: "ms".into(),
                 better: Better::Lower,
                 cells: vec![
-                    ("ferrio".into(), cell(1.0)),
-                    ("asyncio".into(), cell(50.0)),
-                    ("uvloop".into(), cell(10.0)),
+                    ("ferrio".into(), Cell::measured(1.0)),
+                    ("asyncio".into(), Cell::measured(50.0)),
+                    ("uvloop".into(), Cell::measured(10.0)),
                 ],
             }],
         };

@@ -1,17 +1,20 @@
 //! An HTTPS server for the tests: a self-signed certificate for
-//! `localhost` (rcgen), hyper over ferrio's TLS streams, and a client
-//! configuration that trusts it.
+//! `localhost` (rcgen, through the runtime's own test helper), hyper over
+//! ferrio's TLS streams, and a client configuration that trusts it.
 #![allow(dead_code)]
+
+#[path = "../../../ferrio/tests/support/tls_certs.rs"]
+mod tls_certs;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ferrio::stream::tls::{provider, rustls};
+use ferrio::stream::tls::rustls;
 use ferrio::stream::{ServerOptions, StreamReader, StreamWriter};
 use ferrio_cli::fetch::StreamPairIo;
 use http_body_util::Full;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tls_certs::Configs;
 
 /// Serves `secure {path}` over HTTPS on the running loop; returns its
 /// address and a client configuration trusting its certificate.
@@ -20,15 +23,14 @@ pub async fn https_server() -> (
     Arc<rustls::ClientConfig>,
     ferrio::stream::Server,
 ) {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    serve(certified).await
+    serve(tls_certs::configs()).await
 }
 
 /// An HTTPS server on a thread of its own (for child processes), and its
 /// certificate as PEM.
 pub fn https_thread() -> (SocketAddr, String) {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let pem = certified.cert.pem();
+    let configs = tls_certs::configs();
+    let pem = configs.cert_pem.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runner = ferrio::Runner::builder()
@@ -36,7 +38,7 @@ pub fn https_thread() -> (SocketAddr, String) {
             .build()
             .unwrap();
         let _ = runner.run(async move {
-            let (addr, _, _server) = serve(certified).await;
+            let (addr, _, _server) = serve(configs).await;
             tx.send(addr).unwrap();
             std::future::pending::<()>().await;
         });
@@ -48,31 +50,14 @@ pub fn https_thread() -> (SocketAddr, String) {
 }
 
 async fn serve(
-    certified: rcgen::CertifiedKey<rcgen::KeyPair>,
+    configs: Configs,
 ) -> (
     SocketAddr,
     Arc<rustls::ClientConfig>,
     ferrio::stream::Server,
 ) {
-    let cert: CertificateDer<'static> = certified.cert.der().clone();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    let server_config = rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], key)
-        .unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).unwrap();
-    let client = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let server = ServerOptions::new()
-        .tls(Arc::new(server_config))
+        .tls(configs.server)
         .start(
             |reader: StreamReader, writer: StreamWriter| async move {
                 let service = hyper::service::service_fn(
@@ -91,5 +76,5 @@ async fn serve(
         )
         .await
         .unwrap();
-    (server.sockets()[0], Arc::new(client), server)
+    (server.sockets()[0], configs.client, server)
 }
