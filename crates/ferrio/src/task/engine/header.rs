@@ -461,3 +461,67 @@ impl Meta {
             .unwrap_or_else(|| Arc::from(format!("Task-{}", self.id)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event_loop::clock::instant_at;
+    use std::time::Duration;
+
+    #[test]
+    fn a_tracked_record_starts_at_its_spawn() {
+        let tracked = Tracked::spawned_at(5_000);
+        let activity = tracked.activity();
+        assert_eq!(activity.spawned_at, Some(instant_at(5_000)));
+        assert_eq!(activity.last_active, Some(instant_at(5_000)));
+        assert_eq!((activity.polls, activity.busy), (0, Duration::ZERO));
+        assert_eq!(tracked.waiting_on(), None);
+    }
+
+    #[test]
+    fn polls_and_the_wait_share_a_word_without_mixing() {
+        let tracked = Tracked::spawned_at(0);
+        tracked.note_wait("sleep");
+        // The first note of a poll wins.
+        tracked.note_wait("lock");
+        assert_eq!(tracked.waiting_on(), Some("sleep"));
+        tracked.record_poll(7, 100);
+        tracked.record_poll(3, 250);
+        assert_eq!(tracked.waiting_on(), Some("sleep"));
+        let activity = tracked.activity();
+        assert_eq!(activity.polls, 2);
+        assert_eq!(activity.busy, Duration::from_nanos(10));
+        assert_eq!(activity.last_active, Some(instant_at(250)));
+        assert_eq!(activity.spawned_at, Some(instant_at(0)));
+        // A new poll forgets the wait, not the count.
+        tracked.clear_wait();
+        assert_eq!(tracked.waiting_on(), None);
+        assert_eq!(tracked.activity().polls, 2);
+        tracked.note_wait("lock");
+        assert_eq!(tracked.waiting_on(), Some("lock"));
+    }
+
+    #[test]
+    fn the_poll_count_saturates_and_keeps_the_wait() {
+        let tracked = Tracked::spawned_at(0);
+        tracked.note_wait("sleep");
+        tracked
+            .polls_wait
+            .set(tracked.polls_wait.get() | (((u64::MAX >> WAIT_BITS) - 1) << WAIT_BITS));
+        tracked.record_poll(1, 1);
+        tracked.record_poll(1, 2);
+        assert_eq!(tracked.activity().polls, u64::MAX >> WAIT_BITS);
+        assert_eq!(tracked.waiting_on(), Some("sleep"));
+    }
+
+    #[test]
+    fn wait_names_are_found_by_value_too() {
+        // Equal text at another address.
+        let owned: &'static str = &"+wait-by-value"[1..];
+        let code = wait_code("wait-by-value");
+        assert_ne!(code, 0);
+        assert_eq!(wait_code(owned), code);
+        assert_eq!(wait_name(code), Some("wait-by-value"));
+        assert_eq!(wait_name(0), None);
+    }
+}
