@@ -81,7 +81,7 @@ impl TaskRef {
     pub fn activity(&self) -> Option<TaskActivity> {
         let raw = self.raw();
         match raw.tracked() {
-            Some(tracked) => Some(tracked.activity.get()),
+            Some(tracked) => Some(tracked.activity()),
             None => raw.meta().cold(|c| c.activity),
         }
         .filter(|a| a.last_active.is_some())
@@ -93,7 +93,7 @@ impl TaskRef {
     pub(crate) fn waiting_on(&self) -> Option<&'static str> {
         let raw = self.raw();
         match raw.tracked() {
-            Some(tracked) => tracked.waiting_on.get(),
+            Some(tracked) => tracked.waiting_on(),
             None => raw.meta().cold(|c| c.waiting_on).flatten(),
         }
     }

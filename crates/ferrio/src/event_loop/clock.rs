@@ -6,6 +6,7 @@
 //! therefore runs in microseconds, and its timings are exact.
 
 use std::cell::Cell;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Which clock a loop runs on.
@@ -13,15 +14,55 @@ pub(crate) enum Clock {
     Real,
     Virtual {
         start: Instant,
+        /// `start` in [`nanos_since_epoch`].
+        start_nanos: u64,
         elapsed: Cell<Duration>,
     },
 }
 
+/// The instant that compact loop times count from: the first time a loop
+/// clock was made (or a compact time asked for) in this process, so before
+/// every loop time. Task activity records keep their instants as `u64`
+/// nanoseconds since it (584 years), a quarter of an `Option<Instant>`
+/// pair.
+pub(crate) fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// `d` in nanoseconds, saturating at `u64::MAX` (584 years).
+#[inline]
+pub(crate) fn duration_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// `t` as nanoseconds since the [`epoch`] (0 for an earlier instant).
+#[inline]
+pub(crate) fn nanos_since_epoch(t: Instant) -> u64 {
+    duration_nanos(t.saturating_duration_since(epoch()))
+}
+
+/// The instant `nanos` after the [`epoch`]: the inverse of
+/// [`nanos_since_epoch`], exact for every instant since the epoch.
+pub(crate) fn instant_at(nanos: u64) -> Instant {
+    epoch() + Duration::from_nanos(nanos)
+}
+
+/// A reading of the real monotonic clock, in [`nanos_since_epoch`].
+#[inline]
+pub(crate) fn real_nanos() -> u64 {
+    nanos_since_epoch(Instant::now())
+}
+
 impl Clock {
     pub(crate) fn new(virtual_clock: bool) -> Clock {
+        // The epoch comes first, so that every loop time is after it.
+        let epoch = epoch();
         if virtual_clock {
+            let start = Instant::now();
             Clock::Virtual {
-                start: Instant::now(),
+                start,
+                start_nanos: duration_nanos(start.saturating_duration_since(epoch)),
                 elapsed: Cell::new(Duration::ZERO),
             }
         } else {
@@ -33,17 +74,22 @@ impl Clock {
     pub(crate) fn now(&self) -> Instant {
         match self {
             Clock::Real => Instant::now(),
-            Clock::Virtual { start, elapsed } => *start + elapsed.get(),
+            Clock::Virtual { start, elapsed, .. } => *start + elapsed.get(),
         }
     }
 
-    /// The loop time at the moment the real clock read `real`: `real`
-    /// itself on a real clock (no second read), the virtual time otherwise.
+    /// The loop time, in [`nanos_since_epoch`], at the moment the real
+    /// clock read `real` ([`real_nanos`]): `real` itself on a real clock
+    /// (no second read), the virtual time otherwise.
     #[inline]
-    pub(crate) fn now_from(&self, real: Instant) -> Instant {
+    pub(crate) fn nanos_from(&self, real: u64) -> u64 {
         match self {
             Clock::Real => real,
-            Clock::Virtual { start, elapsed } => *start + elapsed.get(),
+            Clock::Virtual {
+                start_nanos,
+                elapsed,
+                ..
+            } => start_nanos.saturating_add(duration_nanos(elapsed.get())),
         }
     }
 
@@ -54,7 +100,7 @@ impl Clock {
     /// Moves a virtual clock forward to `when` (never backwards). No effect
     /// on the real clock.
     pub(crate) fn advance_to(&self, when: Instant) {
-        if let Clock::Virtual { start, elapsed } = self {
+        if let Clock::Virtual { start, elapsed, .. } = self {
             let target = when.saturating_duration_since(*start);
             if target > elapsed.get() {
                 elapsed.set(target);

@@ -99,14 +99,13 @@ pub(crate) struct Inner {
     /// The loop time at the start of the tracked poll in progress, if any:
     /// the spawn time of the tasks it spawns (one clock read per poll, not
     /// one per spawn).
-    pub(crate) tracked_poll_started: Cell<Option<Instant>>,
+    /// In `clock::nanos_since_epoch`, as all the times below.
+    pub(crate) tracked_poll_started: Cell<Option<u64>>,
     /// While tasks record their activity: the clock reading that ended the
     /// last tracked task step of the current batch of ready jobs, which
     /// starts the next one (`None` at the start of a batch and after any
     /// other job).
-    pub(crate) last_step_end: Cell<Option<Instant>>,
-    /// The clock reading that started the tracked task step in progress.
-    pub(crate) step_started: Cell<Option<Instant>>,
+    pub(crate) last_step_end: Cell<Option<u64>>,
     /// Outstanding [`ClockHold`]s: while any exists, an idle virtual clock
     /// waits for the reactor instead of jumping to the next deadline.
     clock_holds: Cell<usize>,
@@ -161,7 +160,6 @@ impl Inner {
             track_activity: Cell::new(false),
             tracked_poll_started: Cell::new(None),
             last_step_end: Cell::new(None),
-            step_started: Cell::new(None),
             clock_holds: Cell::new(0),
             slots: super::slots::Slots::default(),
             deadlock_action: Cell::new(DeadlockAction::Report),

@@ -181,7 +181,7 @@ fn spawn_record_now(inner: &Inner) -> header::Tracked {
     let now = inner
         .tracked_poll_started
         .get()
-        .unwrap_or_else(|| inner.clock.now());
+        .unwrap_or_else(|| crate::event_loop::clock::nanos_since_epoch(inner.clock.now()));
     header::Tracked::spawned_at(now)
 }
 
@@ -221,7 +221,7 @@ pub(crate) fn note_wait(what: &'static str) {
     context::with_current(|inner| match inner {
         Some(inner) if inner.track_activity.get() => {
             RawTask::with_current_tracked(&inner.current_task, |meta, tracked| match tracked {
-                Some(t) => t.waiting_on.set(t.waiting_on.get().or(Some(what))),
+                Some(t) => t.note_wait(what),
                 None => meta.cold_mut(|c| c.waiting_on = c.waiting_on.or(Some(what))),
             });
         }

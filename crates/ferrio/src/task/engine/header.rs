@@ -164,28 +164,125 @@ pub(crate) struct Cold {
 }
 
 /// The activity record a task spawned while its loop tracks activity
-/// carries after its cell (see `raw`'s module docs). Only `Copy` data in
-/// `Cell`s: it is never dropped, and touched on the loop thread only.
+/// carries after its cell (see `raw`'s module docs): 32 bytes, so that the
+/// cell of a small future stays in a small malloc chunk (144 bytes for
+/// `spawn_join`'s task, against 192 with `Activity` and an
+/// `Option<&str>`). Loop times are `u64` nanoseconds since the clock
+/// epoch (`event_loop::clock::nanos_since_epoch`), busy time `u64`
+/// nanoseconds, and what the task waits on an index into this thread's
+/// table of wait names. Only `Copy` data in `Cell`s: it is never dropped,
+/// and touched on the loop thread only.
 pub(crate) struct Tracked {
-    pub(crate) activity: Cell<Activity>,
-    /// As [`Cold::waiting_on`].
-    pub(crate) waiting_on: Cell<Option<&'static str>>,
+    /// Loop time of the spawn.
+    spawned_at: Cell<u64>,
+    /// Loop time at the end of the last poll (of the spawn before one).
+    last_active: Cell<u64>,
+    /// Wall-clock nanoseconds spent in polls.
+    busy: Cell<u64>,
+    /// The poll count above [`WAIT_BITS`] bits, and below them what the
+    /// task last suspended on (as [`Cold::waiting_on`]): 0 for nothing,
+    /// else 1 + its index in [`WAIT_NAMES`]. One word, so that a poll's
+    /// start (clear the wait) and end (count it) touch one field.
+    polls_wait: Cell<u64>,
 }
 
 const _: () = assert!(!std::mem::needs_drop::<Tracked>());
+const _: () = assert!(std::mem::size_of::<Tracked>() == 32);
+
+/// Bits of [`Tracked::polls_wait`] that hold the wait name; the poll count
+/// keeps the other 48 (2.8·10¹⁴ polls, then it saturates).
+const WAIT_BITS: u32 = 16;
+const WAIT_MASK: u64 = (1 << WAIT_BITS) - 1;
+
+thread_local! {
+    /// The wait names noted on this thread, for [`Tracked::polls_wait`]: a
+    /// handful of literals (`"sleep"`, `"lock"`, …), so a short scan finds
+    /// one. A task is polled and looked at on its loop's thread only.
+    static WAIT_NAMES: std::cell::RefCell<Vec<&'static str>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The code of `what` in [`WAIT_NAMES`] (1-based), adding it if needed;
+/// 0 if the table is full.
+fn wait_code(what: &'static str) -> u64 {
+    WAIT_NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        let found = names
+            .iter()
+            .position(|n| std::ptr::eq(*n, what))
+            .or_else(|| names.iter().position(|n| *n == what));
+        let index = match found {
+            Some(index) => index,
+            None if (names.len() as u64) < WAIT_MASK => {
+                names.push(what);
+                names.len() - 1
+            }
+            None => return 0,
+        };
+        index as u64 + 1
+    })
+}
+
+/// The wait name of `code` (see [`wait_code`]).
+fn wait_name(code: u64) -> Option<&'static str> {
+    let index = usize::try_from(code.checked_sub(1)?).ok()?;
+    WAIT_NAMES.with(|names| names.borrow().get(index).copied())
+}
 
 impl Tracked {
-    /// The record of a task spawned at loop time `now`.
-    pub(crate) fn spawned_at(now: std::time::Instant) -> Tracked {
+    /// The record of a task spawned at loop time `now` (in
+    /// `clock::nanos_since_epoch`).
+    #[inline]
+    pub(crate) fn spawned_at(now: u64) -> Tracked {
         Tracked {
-            activity: Cell::new(Activity {
-                spawned_at: Some(now),
-                last_active: Some(now),
-                polls: 0,
-                busy: std::time::Duration::ZERO,
-            }),
-            waiting_on: Cell::new(None),
+            spawned_at: Cell::new(now),
+            last_active: Cell::new(now),
+            busy: Cell::new(0),
+            polls_wait: Cell::new(0),
         }
+    }
+
+    /// What the task did, with loop times as instants.
+    pub(crate) fn activity(&self) -> Activity {
+        use crate::event_loop::clock::instant_at;
+        Activity {
+            spawned_at: Some(instant_at(self.spawned_at.get())),
+            last_active: Some(instant_at(self.last_active.get())),
+            polls: self.polls_wait.get() >> WAIT_BITS,
+            busy: std::time::Duration::from_nanos(self.busy.get()),
+        }
+    }
+
+    /// Forgets what the task waited on: a poll begins.
+    #[inline]
+    pub(crate) fn clear_wait(&self) {
+        self.polls_wait.set(self.polls_wait.get() & !WAIT_MASK);
+    }
+
+    /// Notes what the task suspends on, unless something was noted already
+    /// in this poll (the innermost awaitable, polled first, names it).
+    pub(crate) fn note_wait(&self, what: &'static str) {
+        let word = self.polls_wait.get();
+        if word & WAIT_MASK == 0 {
+            self.polls_wait.set(word | wait_code(what));
+        }
+    }
+
+    /// What the task last suspended on.
+    pub(crate) fn waiting_on(&self) -> Option<&'static str> {
+        wait_name(self.polls_wait.get() & WAIT_MASK)
+    }
+
+    /// Records a poll that took `took` nanoseconds and ended at loop time
+    /// `now`.
+    #[inline]
+    pub(crate) fn record_poll(&self, took: u64, now: u64) {
+        let word = self.polls_wait.get();
+        if word < !WAIT_MASK {
+            self.polls_wait.set(word + (1 << WAIT_BITS));
+        }
+        self.busy.set(self.busy.get().saturating_add(took));
+        self.last_active.set(now);
     }
 }
 
@@ -362,5 +459,69 @@ impl Meta {
         self.cold(|c| c.name.clone())
             .flatten()
             .unwrap_or_else(|| Arc::from(format!("Task-{}", self.id)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event_loop::clock::instant_at;
+    use std::time::Duration;
+
+    #[test]
+    fn a_tracked_record_starts_at_its_spawn() {
+        let tracked = Tracked::spawned_at(5_000);
+        let activity = tracked.activity();
+        assert_eq!(activity.spawned_at, Some(instant_at(5_000)));
+        assert_eq!(activity.last_active, Some(instant_at(5_000)));
+        assert_eq!((activity.polls, activity.busy), (0, Duration::ZERO));
+        assert_eq!(tracked.waiting_on(), None);
+    }
+
+    #[test]
+    fn polls_and_the_wait_share_a_word_without_mixing() {
+        let tracked = Tracked::spawned_at(0);
+        tracked.note_wait("sleep");
+        // The first note of a poll wins.
+        tracked.note_wait("lock");
+        assert_eq!(tracked.waiting_on(), Some("sleep"));
+        tracked.record_poll(7, 100);
+        tracked.record_poll(3, 250);
+        assert_eq!(tracked.waiting_on(), Some("sleep"));
+        let activity = tracked.activity();
+        assert_eq!(activity.polls, 2);
+        assert_eq!(activity.busy, Duration::from_nanos(10));
+        assert_eq!(activity.last_active, Some(instant_at(250)));
+        assert_eq!(activity.spawned_at, Some(instant_at(0)));
+        // A new poll forgets the wait, not the count.
+        tracked.clear_wait();
+        assert_eq!(tracked.waiting_on(), None);
+        assert_eq!(tracked.activity().polls, 2);
+        tracked.note_wait("lock");
+        assert_eq!(tracked.waiting_on(), Some("lock"));
+    }
+
+    #[test]
+    fn the_poll_count_saturates_and_keeps_the_wait() {
+        let tracked = Tracked::spawned_at(0);
+        tracked.note_wait("sleep");
+        tracked
+            .polls_wait
+            .set(tracked.polls_wait.get() | (((u64::MAX >> WAIT_BITS) - 1) << WAIT_BITS));
+        tracked.record_poll(1, 1);
+        tracked.record_poll(1, 2);
+        assert_eq!(tracked.activity().polls, u64::MAX >> WAIT_BITS);
+        assert_eq!(tracked.waiting_on(), Some("sleep"));
+    }
+
+    #[test]
+    fn wait_names_are_found_by_value_too() {
+        // Equal text at another address.
+        let owned: &'static str = &"+wait-by-value"[1..];
+        let code = wait_code("wait-by-value");
+        assert_ne!(code, 0);
+        assert_eq!(wait_code(owned), code);
+        assert_eq!(wait_name(code), Some("wait-by-value"));
+        assert_eq!(wait_name(0), None);
     }
 }

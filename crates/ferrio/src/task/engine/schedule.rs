@@ -3,10 +3,11 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use super::header::*;
 use super::raw::{PollOutcome, RawTask, SendTask, WakerRef};
+use crate::event_loop::clock::{duration_nanos, instant_at, real_nanos};
 use crate::event_loop::context;
 use crate::event_loop::inner::{Inner, IO_BUDGET};
 use crate::event_loop::remote;
@@ -84,13 +85,18 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
     meta.set_flags(flags | STARTED | RUNNING);
     let previous = inner.current_task.replace(Some(task.addr()));
     inner.io_budget.set(IO_BUDGET);
-    let tracked = inner.tracking();
-    let outcome = if tracked {
-        poll_tracked(inner, task)
-    } else {
-        task.poll()
-    };
+    if inner.tracking() {
+        return run_tracked(inner, task, previous, hard);
+    }
+    let outcome = task.poll();
     inner.current_task.set(previous);
+    end_step(inner, task, outcome, hard);
+}
+
+/// What the loop does with the outcome of a poll (`RUNNING` still set).
+#[inline(always)]
+fn end_step(inner: &Inner, task: &RawTask, outcome: PollOutcome, hard: bool) {
+    let meta = task.meta();
     let flags = meta.flags() & !RUNNING;
     meta.set_flags(flags);
     match outcome {
@@ -113,83 +119,80 @@ pub(crate) fn run(inner: &Inner, task: &RawTask) {
         PollOutcome::Ready => complete(inner, task, Completion::Returned),
         PollOutcome::Panicked(payload) => complete(inner, task, Completion::Panicked(payload)),
     }
-    if tracked {
-        record_step(inner, task);
-    }
 }
 
-/// Polls a task while the loop tracks activity, and returns when the step
-/// started: kept out of line so that the common path of [`run`] stays
-/// small.
+/// [`run`]'s poll and [`end_step`] while the loop tracks activity, and
+/// the step recorded in the task's activity: kept out of line so that the
+/// common path of [`run`] stays small.
 ///
-/// One clock read per step: a step starts at the reading that ended the
-/// step before it in the same batch of ready jobs (`Inner::last_step_end`,
-/// so only the loop's pop of the run queue lies between them), or at a
-/// fresh reading for the first of a batch; [`record_step`] reads the end.
-/// The loop time at the end (`last_active`) is that reading itself on a
-/// real clock; tasks spawned during the poll take the start as their spawn
-/// time.
+/// The step is the poll and what the loop did with the outcome (completing
+/// the task, waking its joiner, dropping an unwanted output count as the
+/// task's own time). One clock read per step: a step starts at the reading
+/// that ended the step before it in the same batch of ready jobs
+/// (`Inner::last_step_end`, so only the loop's pop of the run queue lies
+/// between them), or at a fresh reading for the first of a batch, and ends
+/// at a reading taken here. The loop time at the end (`last_active`) is
+/// that reading itself on a real clock; tasks spawned during the poll take
+/// the start as their spawn time. In debug mode a slow step is reported.
 #[cold]
 #[inline(never)]
-fn poll_tracked(inner: &Inner, task: &RawTask) -> PollOutcome {
-    match task.tracked() {
-        Some(tracked) => tracked.waiting_on.set(None),
+fn run_tracked(
+    inner: &Inner,
+    task: &RawTask,
+    previous: Option<std::ptr::NonNull<super::raw::Header>>,
+    hard: bool,
+) {
+    let tracked = task.tracked();
+    match tracked {
+        Some(tracked) => tracked.clear_wait(),
         None => {
             task.meta().cold_existing_mut(|c| c.waiting_on = None);
         }
     }
-    let started = inner.last_step_end.take().unwrap_or_else(Instant::now);
+    let started = inner.last_step_end.take().unwrap_or_else(real_nanos);
     let outer = inner
         .tracked_poll_started
-        .replace(Some(inner.clock.now_from(started)));
+        .replace(Some(inner.clock.nanos_from(started)));
     let outcome = task.poll();
     inner.tracked_poll_started.set(outer);
-    inner.step_started.set(Some(started));
-    outcome
-}
-
-/// Ends a tracked step, begun at `Inner::step_started`: its poll and what the loop
-/// did with the outcome (completing the task, waking its joiner, dropping
-/// an unwanted output count as the task's own time). Records it in the
-/// task's activity and, in debug mode, reports it if it was slow.
-#[cold]
-#[inline(never)]
-fn record_step(inner: &Inner, task: &RawTask) {
-    let ended = Instant::now();
-    let started = inner.step_started.take().unwrap_or(ended);
-    let took = ended.saturating_duration_since(started);
-    let now = inner.clock.now_from(ended);
-    let meta = task.meta();
-    let update = |activity: &mut super::header::Activity| {
-        activity.polls += 1;
-        activity.busy += took;
-        activity.last_active = Some(now);
-    };
-    match task.tracked() {
-        Some(tracked) => {
-            let mut activity = tracked.activity.get();
-            update(&mut activity);
-            tracked.activity.set(activity);
-        }
+    inner.current_task.set(previous);
+    end_step(inner, task, outcome, hard);
+    let ended = real_nanos();
+    let took = ended.saturating_sub(started);
+    let now = inner.clock.nanos_from(ended);
+    match tracked {
+        Some(tracked) => tracked.record_poll(took, now),
         // Spawned before the loop tracked activity: the cold data keeps it.
-        None => meta.cold_mut(|c| update(&mut c.activity)),
+        None => task.meta().cold_mut(|c| {
+            let activity = &mut c.activity;
+            activity.polls += 1;
+            activity.busy += Duration::from_nanos(took);
+            activity.last_active = Some(instant_at(now));
+        }),
     }
-    if inner.debug.get() && took >= inner.slow_callback_duration.get() {
-        let info = task_info(meta);
-        let message = format!(
-            "Executing task '{}' (spawned at {}) took {:.3} seconds: something blocked the event loop",
-            info.name,
-            info.location,
-            took.as_secs_f64()
-        );
-        inner.call_exception_handler(
-            &ExceptionContext::new(ExceptionKind::SlowPoll, message, Some(info))
-                .with_duration(took),
-        );
+    if inner.debug.get() && took >= duration_nanos(inner.slow_callback_duration.get()) {
+        report_slow_step(inner, task.meta(), Duration::from_nanos(took));
         // The report took time of its own: the next step reads the clock.
         return;
     }
     inner.last_step_end.set(Some(ended));
+}
+
+/// Debug mode: reports a task step that took `took`, at least the loop's
+/// `slow_callback_duration`.
+#[cold]
+#[inline(never)]
+fn report_slow_step(inner: &Inner, meta: &Meta, took: Duration) {
+    let info = task_info(meta);
+    let message = format!(
+        "Executing task '{}' (spawned at {}) took {:.3} seconds: something blocked the event loop",
+        info.name,
+        info.location,
+        took.as_secs_f64()
+    );
+    inner.call_exception_handler(
+        &ExceptionContext::new(ExceptionKind::SlowPoll, message, Some(info)).with_duration(took),
+    );
 }
 
 pub(crate) fn task_info(meta: &Meta) -> TaskInfo {

@@ -120,7 +120,7 @@ fn an_output_whose_destructor_panics_is_dropped_once() {
 fn a_tracked_cell_keeps_its_record_and_is_freed_whole() {
     let drops = Rc::new(std::cell::Cell::new(0));
     let d = DropCount(drops.clone());
-    let now = std::time::Instant::now();
+    let now = 12_345;
     let Allocated {
         handle,
         queued,
@@ -133,10 +133,13 @@ fn a_tracked_cell_keeps_its_record_and_is_freed_whole() {
     drop((queued, live));
     let raw = handle.raw().clone();
     let tracked = raw.tracked().expect("spawned with a record");
-    assert_eq!(tracked.activity.get().spawned_at, Some(now));
-    tracked.waiting_on.set(Some("test"));
+    assert_eq!(
+        tracked.activity().spawned_at,
+        Some(crate::event_loop::clock::instant_at(now))
+    );
+    tracked.note_wait("test");
     assert!(matches!(poll(&raw), PollOutcome::Ready));
-    assert_eq!(raw.tracked().unwrap().waiting_on.get(), Some("test"));
+    assert_eq!(raw.tracked().unwrap().waiting_on(), Some("test"));
     let out = handle.take_output().expect("finished");
     assert_eq!(out.1, [7; 3]);
     drop(out);
