@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::http::uri::{Parts as UriParts, PathAndQuery};
 use hyper::http::{Method, Request, StatusCode, Uri};
 
 use super::config::FetchConfig;
@@ -235,11 +236,23 @@ impl Client {
         method: &Method,
         body: Bytes,
     ) -> Result<Request<Full<Bytes>>, FetchError> {
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        let mut request = Request::builder()
-            .method(method.clone())
-            .uri(path)
-            .body(Full::new(body))
+        // The request target, origin-form: the parsed path and query as
+        // they are (a shared buffer, not parsed again).
+        let mut target = UriParts::default();
+        target.path_and_query = Some(
+            uri.path_and_query()
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/")),
+        );
+        let mut request = Uri::from_parts(target)
+            .map_err(|e| e.to_string())
+            .and_then(|target| {
+                Request::builder()
+                    .method(method.clone())
+                    .uri(target)
+                    .body(Full::new(body))
+                    .map_err(|e| e.to_string())
+            })
             .map_err(|e| FetchError::new(ErrorKind::MalformedUrl, format!("'{uri}': {e}")))?;
         *request.headers_mut() = self.inner.headers.clone();
         if !request.headers().contains_key(header::HOST) {

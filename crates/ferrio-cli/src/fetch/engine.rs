@@ -78,7 +78,8 @@ impl Fetcher {
         Ok(Fetcher {
             ctx: Rc::new(Ctx {
                 client: Client::new(&config),
-                per_host: KeyedSemaphore::new(config.per_host_limit()),
+                per_host: (config.per_host_limit() < config.concurrency)
+                    .then(|| KeyedSemaphore::new(config.per_host_limit())),
                 breakers,
                 limiter,
                 policy,

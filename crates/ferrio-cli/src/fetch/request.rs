@@ -27,7 +27,9 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 pub(crate) struct Ctx {
     pub(crate) config: FetchConfig,
     pub(crate) client: Client,
-    pub(crate) per_host: KeyedSemaphore<String>,
+    /// `None` when the per-host limit is no tighter than the overall one,
+    /// which then bounds every host already.
+    pub(crate) per_host: Option<KeyedSemaphore<String>>,
     pub(crate) breakers: Option<BreakerRegistry<String>>,
     pub(crate) limiter: Option<RateLimiter>,
     pub(crate) policy: RetryPolicy,
@@ -79,20 +81,30 @@ pub(crate) async fn fetch_one(ctx: Rc<Ctx>, line: UrlLine) -> FetchRecord {
             return blank(text, Outcome::Failed, Some(error));
         }
     };
-    let host = match url
-        .parse()
-        .map_err(|_| ())
-        .and_then(|u| Origin::of(&u).map_err(|_| ()))
-    {
-        Ok(origin) => format!("{}:{}", origin.host, origin.port),
-        Err(()) => {
-            let error =
-                FetchError::new(ErrorKind::MalformedUrl, format!("line {number}: not a URL"));
-            return blank(url, Outcome::Failed, Some(error));
+    // The host key, for the per-host limit and the breakers: skipped when
+    // neither is on (the input checked the URL already).
+    let host = if ctx.per_host.is_some() || ctx.breakers.is_some() {
+        match url
+            .parse()
+            .map_err(|_| ())
+            .and_then(|u| Origin::of(&u).map_err(|_| ()))
+        {
+            Ok(origin) => format!("{}:{}", origin.host, origin.port),
+            Err(()) => {
+                let error =
+                    FetchError::new(ErrorKind::MalformedUrl, format!("line {number}: not a URL"));
+                return blank(url, Outcome::Failed, Some(error));
+            }
         }
+    } else {
+        String::new()
     };
-    let Ok(_slot) = ctx.per_host.acquire(host.clone()).await else {
-        return blank(url, Outcome::Cancelled, Some(cancelled()));
+    let _slot = match &ctx.per_host {
+        None => None,
+        Some(per_host) => match per_host.acquire(host.clone()).await {
+            Ok(slot) => Some(slot),
+            Err(_) => return blank(url, Outcome::Cancelled, Some(cancelled())),
+        },
     };
     let start = ferrio::now();
     let sent = Cell::new(0u32);
