@@ -97,13 +97,20 @@ impl Template {
     }
 
     fn render(&self, values: &[u64]) -> String {
-        let mut out = String::new();
+        use std::fmt::Write;
+        // Room for the text and up to 20 digits per range: one allocation.
+        let room = self.parts.iter().map(|part| match part {
+            Part::Text(t) => t.len(),
+            Part::Range { width, .. } => (*width).max(20),
+        });
+        let mut out = String::with_capacity(room.sum());
         let mut i = 0;
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Range { width, .. } => {
-                    out.push_str(&format!("{:0width$}", values[i], width = *width));
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "{:0width$}", values[i], width = *width);
                     i += 1;
                 }
             }
