@@ -57,12 +57,12 @@ pub(crate) fn real_nanos() -> u64 {
 impl Clock {
     pub(crate) fn new(virtual_clock: bool) -> Clock {
         // The epoch comes first, so that every loop time is after it.
-        let epoch = epoch();
+        epoch();
         if virtual_clock {
             let start = Instant::now();
             Clock::Virtual {
                 start,
-                start_nanos: duration_nanos(start.saturating_duration_since(epoch)),
+                start_nanos: nanos_since_epoch(start),
                 elapsed: Cell::new(Duration::ZERO),
             }
         } else {
